@@ -1,0 +1,1 @@
+"""rota: shift and checkpoint scheduler for volunteer coordinators."""

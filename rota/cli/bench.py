@@ -1,0 +1,10 @@
+"""``rota bench``: benchmark tables (scenarios, nrp, surge, scale)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def bench() -> None:
+    """Run benchmarks and print tables (the machine is noted in each)."""

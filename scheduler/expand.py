@@ -1,0 +1,135 @@
+"""Shift expansion: a config's sites and patterns become shift occurrences.
+
+An occurrence is (site, date, shift name). It starts at the pattern's local
+start time on that date and lasts ``hours`` of real (elapsed) time, so a
+shift spanning a DST change still lasts its hours. It exists for every date
+of the horizon while the site is open at the occurrence's start. Its need is
+``need_by_shift[name]`` or ``need``, then every demand change whose
+[from, to) contains the start applies in file order (``set`` replaces,
+``add`` adds; the result of each step is never below 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from scheduler.models import Config, DemandChange, ShiftDef, Site
+
+UTC = dt.UTC
+NIGHT_START = dt.time(0, 0)
+NIGHT_END = dt.time(5, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One shift at one site on one date (immutable)."""
+
+    index: int
+    site: str
+    date: dt.date
+    shift: str
+    start: dt.datetime  # aware, in the plan's zone
+    end: dt.datetime  # aware, in the plan's zone
+    minutes: int
+    need: int
+    require: tuple[tuple[str, int], ...]  # (skill, n), n already capped at need
+    priority: int
+    night: bool
+    day: int  # index of `date` in the horizon
+    week: int  # 7-day block from the horizon start
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(site, shift, ISO start): how rosters name an occurrence."""
+        return (self.site, self.shift, self.start.isoformat())
+
+    def required(self, skill: str) -> int:
+        return dict(self.require).get(skill, 0)
+
+
+def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """A local wall-clock time as a real instant (times in a DST gap move forward)."""
+    aware = naive.replace(tzinfo=tz)
+    return aware.astimezone(UTC).astimezone(tz)
+
+
+def shift_bounds(date: dt.date, shift: ShiftDef, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    start = localize(dt.datetime.combine(date, shift.start), tz)
+    end = (start.astimezone(UTC) + dt.timedelta(minutes=shift.minutes)).astimezone(tz)
+    return start, end
+
+
+def is_night(shift: ShiftDef, start: dt.datetime, end: dt.datetime) -> bool:
+    """Flagged ``night: true``, or covering any local time in [00:00, 05:00)."""
+    if shift.night:
+        return True
+    lo, hi = start.replace(tzinfo=None), end.replace(tzinfo=None)
+    day = lo.date()
+    while dt.datetime.combine(day, NIGHT_START) < hi:
+        n0, n1 = dt.datetime.combine(day, NIGHT_START), dt.datetime.combine(day, NIGHT_END)
+        if n0 < hi and lo < n1:
+            return True
+        day += dt.timedelta(days=1)
+    return False
+
+
+def site_is_open(site: Site, start: dt.datetime, tz: ZoneInfo) -> bool:
+    if not site.open:
+        return True
+    return any(localize(w.start, tz) <= start < localize(w.end, tz) for w in site.open)
+
+
+def occurrence_need(
+    site: Site, shift: str, start: dt.datetime, changes: tuple[DemandChange, ...], tz: ZoneInfo
+) -> int:
+    need = site.need_by_shift.get(shift, site.need)
+    for ch in changes:
+        if ch.site != site.id or (ch.shift is not None and ch.shift != shift):
+            continue
+        if localize(ch.start, tz) <= start < localize(ch.end, tz):
+            need = ch.apply(need)
+    return need
+
+
+def expand(config: Config) -> tuple[Occurrence, ...]:
+    """All occurrences of the horizon, ordered by start, then site, then shift."""
+    tz = ZoneInfo(config.timezone)
+    by_site: dict[str, list[DemandChange]] = {}
+    for ch in config.demand_changes:
+        by_site.setdefault(ch.site, []).append(ch)
+    raw: list[tuple[dt.datetime, int, int, Occurrence]] = []
+    for site_i, site in enumerate(config.sites):
+        changes = tuple(by_site.get(site.id, ()))
+        for day in range(config.horizon.days):
+            date = config.horizon.start + dt.timedelta(days=day)
+            for shift_i, shift in enumerate(config.shift_patterns[site.pattern]):
+                start, end = shift_bounds(date, shift, tz)
+                if not site_is_open(site, start, tz):
+                    continue
+                need = occurrence_need(site, shift.name, start, changes, tz)
+                require = tuple(
+                    sorted((k, min(n, need)) for k, n in site.require.items() if min(n, need) > 0)
+                )
+                occ = Occurrence(
+                    index=-1,
+                    site=site.id,
+                    date=date,
+                    shift=shift.name,
+                    start=start,
+                    end=end,
+                    minutes=shift.minutes,
+                    need=need,
+                    require=require,
+                    priority=site.priority,
+                    night=is_night(shift, start, end),
+                    day=day,
+                    week=day // 7,
+                )
+                raw.append((start.astimezone(UTC), site_i, shift_i, occ))
+    raw.sort(key=lambda t: (t[0], t[1], t[2]))
+    return tuple(
+        Occurrence(**{**{f: getattr(o, f) for f in Occurrence.__slots__}, "index": i})
+        for i, (_, _, _, o) in enumerate(raw)
+    )

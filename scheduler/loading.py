@@ -1,0 +1,181 @@
+"""Load a demand config from YAML, with its volunteers from CSV and/or inline.
+
+``load_plan(path)`` returns a :class:`~scheduler.models.Plan` or raises
+:class:`~scheduler.errors.ConfigError` listing every problem (file, line,
+field path, message). Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scheduler.errors import ConfigError, Loc, Problem, errors_only, problems_from_validation
+from scheduler.models import Config, Plan, Volunteer
+from scheduler.validation import check_plan
+
+# CSV columns that hold a number or a boolean: empty cells mean "not given".
+_VOLUNTEER_FIELDS = set(Volunteer.model_fields)
+
+
+def _line_finder(node: yaml.Node | None) -> Callable[[Loc], int | None]:
+    """Map a field path to the 1-based line of the deepest YAML node on it."""
+
+    def find(loc: Loc) -> int | None:
+        cur = node
+        line = cur.start_mark.line + 1 if cur is not None else None
+        for part in loc:
+            nxt = None
+            if isinstance(cur, yaml.MappingNode) and isinstance(part, str):
+                for key, value in cur.value:
+                    if (
+                        getattr(key, "value", None) == part
+                        or (part == "start" and key.value == "from")
+                        or (part == "end" and key.value == "to")
+                    ):
+                        nxt = value
+                        line = key.start_mark.line + 1
+                        break
+            elif (
+                isinstance(cur, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(cur.value)
+            ):
+                nxt = cur.value[part]
+                line = nxt.start_mark.line + 1
+            if nxt is None:
+                break
+            cur = nxt
+        return line
+
+    return find
+
+
+def read_yaml(path: Path) -> tuple[Any, Callable[[Loc], int | None]]:
+    """Parse a YAML file; problems are raised as a ConfigError."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(name, "(file)", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(name, "(file)", f"cannot read: {exc}")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            [Problem(name, "(syntax)", f"YAML syntax error: {problem}", line)]
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(name, "(top level)", "expected a mapping of fields")])
+    return data, _line_finder(node)
+
+
+def _csv_rows(path: Path, shown: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[Problem] = []
+    try:
+        fh = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        return [], [Problem(shown, "volunteers.csv", "no such file")]
+    with fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        if "id" not in header:
+            problems.append(Problem(shown, "(header)", "the CSV has no `id` column", 1))
+        unknown = [h for h in header if h not in _VOLUNTEER_FIELDS]
+        for h in unknown:
+            problems.append(Problem(shown, f"(header).{h}", "unknown column (misspelt?)", 1))
+        if problems:
+            return [], problems
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                problems.append(
+                    Problem(shown, f"row {line}", "more cells than header columns", line)
+                )
+                continue
+            rows.append(
+                (line, {k: v.strip() for k, v in row.items() if v is not None and v.strip() != ""})
+            )
+    return rows, problems
+
+
+def load_volunteers(
+    config: Config, base: Path, file: str, line_of: Callable[[Loc], int | None]
+) -> tuple[list[Volunteer], list[Problem]]:
+    """Volunteers from ``volunteers.csv`` (relative to the config) and ``volunteers.people``."""
+    out: list[Volunteer] = []
+    problems: list[Problem] = []
+    src = config.volunteers
+    if src.csv:
+        csv_path = (base / src.csv).resolve() if not Path(src.csv).is_absolute() else Path(src.csv)
+        shown = str(base / src.csv) if not Path(src.csv).is_absolute() else src.csv
+        if not csv_path.exists() and src.generate is not None:
+            from scheduler.generate import write_generated  # deferred: only for recipes
+
+            write_generated(config, csv_path)
+        rows, problems = _csv_rows(csv_path, shown)
+        for line, row in rows:
+            try:
+                out.append(Volunteer.model_validate(row))
+            except ValidationError as err:
+                label = f"row {line}" + (f" (id {row['id']})" if "id" in row else "")
+                for p in problems_from_validation(err, shown):
+                    problems.append(Problem(shown, f"{label}.{p.path}", p.message, line))
+    for i, person in enumerate(src.people):
+        try:
+            out.append(Volunteer.model_validate(person))
+        except ValidationError as err:
+            problems.extend(
+                problems_from_validation(err, file, ("volunteers", "people", i), line_of)
+            )
+    return out, problems
+
+
+def parse_config(data: dict[str, Any], file: str, line_of: Callable[[Loc], int | None]) -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(problems_from_validation(err, file, (), line_of)) from None
+
+
+def load_plan(path: str | Path, *, with_warnings: list[Problem] | None = None) -> Plan:
+    """Load and validate a config; raise ConfigError listing every error.
+
+    Warnings (e.g. a required skill no volunteer holds) are appended to
+    ``with_warnings`` when given.
+    """
+    path = Path(path)
+    file = str(path)
+    data, line_of = read_yaml(path)
+    config = parse_config(data, file, line_of)
+    volunteers, problems = load_volunteers(config, path.parent, file, line_of)
+    plan = Plan(config=config, volunteers=tuple(volunteers), source=file)
+    problems += check_plan(plan, line_of)
+    errors = errors_only(problems)
+    if errors:
+        raise ConfigError(errors)
+    if with_warnings is not None:
+        with_warnings.extend(p for p in problems if p.severity == "warning")
+    return plan
+
+
+def plan_from_dict(data: dict[str, Any], file: str = "<memory>") -> Plan:
+    """Build and validate a plan from an in-memory config (tests, importers, events)."""
+    config = parse_config(data, file, lambda loc: None)
+    volunteers, problems = load_volunteers(config, Path("."), file, lambda loc: None)
+    plan = Plan(config=config, volunteers=tuple(volunteers), source=file)
+    errors = errors_only(problems + check_plan(plan, lambda loc: None))
+    if errors:
+        raise ConfigError(errors)
+    return plan

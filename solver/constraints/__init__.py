@@ -1,0 +1,1 @@
+"""One module per constraint family, each with one documented ``add_*`` function."""

@@ -1,0 +1,1 @@
+"""RQ jobs on Redis: submit, events, re-planning, versioned publishing."""
