@@ -120,10 +120,11 @@ def load_volunteers(
     if src.csv:
         csv_path = (base / src.csv).resolve() if not Path(src.csv).is_absolute() else Path(src.csv)
         shown = str(base / src.csv) if not Path(src.csv).is_absolute() else src.csv
-        if not csv_path.exists() and src.generate is not None:
-            from scheduler.generate import write_generated  # deferred: only for recipes
+        if src.generate is not None:
+            from scheduler.generate import is_current, write_generated  # deferred: recipes only
 
-            write_generated(config, csv_path)
+            if not is_current(config, csv_path):  # missing, or the recipe/sites changed
+                write_generated(config, csv_path)
         rows, problems = _csv_rows(csv_path, shown)
         for line, row in rows:
             try:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
+from rota.cli.bench_nrp import nrp
+
 
 @click.group()
 def bench() -> None:
     """Run benchmarks and print tables (the machine is noted in each)."""
+
+
+bench.add_command(nrp)

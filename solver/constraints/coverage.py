@@ -1,0 +1,41 @@
+"""Coverage: each occurrence wants ``need`` people; shortfall and over-cover are priced.
+
+Rule: n_o = sum_v x(o, v). Shortfall s_o = max(0, need_o - n_o) costs
+``weights.uncovered * priority_o`` per person. When ``weights.over_cover`` is None
+staffing above need is forbidden (hard n_o <= need_o), so n_o + s_o = need_o exactly;
+otherwise n_o + s_o - u_o = need_o with over-cover u_o >= 0 costing ``over_cover`` each
+(both are minimised, so they take their max(0, ...) values at any optimum, and the
+objective reported for any solution is recomputed exactly by the checker's definition
+because s_o and u_o cannot both be positive without a strictly worse cost).
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from solver.variables import ModelContext
+
+
+def add_coverage(ctx: ModelContext) -> dict[int, cp_model.IntVar]:
+    """Add shortfall (and over-cover) variables per occurrence; return shortfall vars."""
+    m, w = ctx.model, ctx.problem.config.weights
+    shortfall: dict[int, cp_model.IntVar] = {}
+    for occ in ctx.problem.occurrences:
+        pairs = ctx.occ_vars[occ.index]
+        n = sum(var for _, var in pairs)
+        need = occ.need
+        if not pairs:
+            ctx.add_constant_cost(w.uncovered * occ.priority * need)
+            continue
+        lo = max(0, need - len(pairs))
+        s = m.NewIntVar(lo, need, f"short[{occ.index}]")
+        shortfall[occ.index] = s
+        ctx.add_cost(s, w.uncovered * occ.priority)
+        if w.over_cover is None:
+            m.Add(n + s == need)
+        else:
+            over = m.NewIntVar(0, max(0, len(pairs) - need), f"over[{occ.index}]")
+            m.Add(n + s - over == need)
+            ctx.add_cost(over, w.over_cover)
+        ctx.count("coverage")
+    return shortfall

@@ -1,0 +1,139 @@
+"""From a compiled problem to a checked roster: hint, solve, build, check.
+
+``plan_roster`` is the one path every front end (``rota plan``, the RQ jobs) takes to
+produce a roster, so none of them can publish a roster the independent checker has not
+passed. The heavy modules are imported when called, not at import time.
+
+When the caller gives no hint, the greedy roster (the coordinator's hand method) is the
+hint. In plain planning (no fixed, frozen or previous pairs, no change cap) it is also a
+safety net: if CP-SAT ends with no roster in its time limit (``unknown``) or with one that
+costs more, and the greedy roster passes the independent checker, the greedy roster is
+published (status ``feasible``, ``stats.roster_source = "greedy"``; the CP-SAT bound is
+kept). So a short time limit never gives a coordinator less than the hand method.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from scheduler.problem import Problem
+from scheduler.roster import Roster, Status
+from solver.types import Pair, Solution, SolveParams
+
+COST_EPSILON = 1e-6
+
+
+def with_hint(problem: Problem, params: SolveParams) -> SolveParams:
+    """``params`` with the greedy roster as the hint when it has none."""
+    if params.hint:
+        return params
+    from scheduler.greedy import greedy
+
+    return dataclasses.replace(params, hint=frozenset(greedy(problem)))
+
+
+def is_plain(params: SolveParams) -> bool:
+    """No re-planning constraints: any roster that passes the checker is admissible."""
+    return (
+        not params.fixed
+        and not params.frozen_occurrences
+        and params.previous is None
+        and params.max_changes is None
+    )
+
+
+def greedy_fallback(
+    problem: Problem, solution: Solution, greedy_pairs: frozenset[Pair], version: int
+) -> Solution | None:
+    """The greedy roster as a Solution when it beats ``solution`` and passes the checker."""
+    if solution.status in (Status.optimal, Status.infeasible):
+        return None
+    from scheduler.build import build_roster
+    from scheduler.checker import check_roster
+    from scheduler.cost import total_cost
+
+    cost = total_cost(problem, greedy_pairs)
+    if (
+        solution.status.has_roster
+        and solution.objective is not None
+        and cost >= solution.objective - COST_EPSILON
+    ):
+        return None
+    pairs = tuple(sorted(greedy_pairs))
+    candidate = build_roster(
+        problem, status=Status.feasible, objective=cost, bound=None, pairs=pairs, version=version
+    )
+    if not check_roster(problem, candidate).ok:
+        return None
+    bound = solution.bound if solution.bound is not None and solution.bound <= cost else None
+    stats = {
+        **solution.stats,
+        "roster_source": "greedy",
+        "cp_sat_result": solution.status.value,
+        "cp_sat_objective": solution.objective,
+    }
+    return dataclasses.replace(
+        solution,
+        status=Status.feasible,
+        objective=cost,
+        bound=bound,
+        assignments=pairs,
+        stats=stats,
+        explanation=None,
+    )
+
+
+def plan_roster(
+    problem: Problem, params: SolveParams, *, version: int = 1
+) -> tuple[Roster, Solution]:
+    """Solve ``problem`` and return the roster (checked) and the solution it was built from.
+
+    A roster with status ``optimal``/``feasible`` holds the assignments; ``infeasible``
+    and ``unknown`` hold none and carry an explanation. Every roster passes
+    ``scheduler.checker.assert_valid`` (given the previous pairs when re-planning) before
+    it is returned (RosterInvalid otherwise: a bug, never a user error).
+    """
+    from scheduler.build import build_roster
+    from scheduler.checker import assert_valid
+    from solver.solve import solve
+
+    hinted_by_greedy = not params.hint
+    params = with_hint(problem, params)
+    solution = solve(problem, params)
+    if hinted_by_greedy and is_plain(params):
+        solution = greedy_fallback(problem, solution, params.hint, version) or solution
+    stats = {
+        "roster_source": "cp-sat",
+        **solution.stats,
+        "seconds": round(solution.seconds, 3),
+    }
+    explanation = solution.explanation
+    if explanation is None and solution.status is Status.unknown:
+        explanation = (
+            f"the time limit ({params.time_limit:g} s) ran out before any roster was found"
+        )
+    roster = build_roster(
+        problem,
+        status=solution.status,
+        objective=solution.objective,
+        bound=solution.bound,
+        pairs=solution.assignments if solution.status.has_roster else (),
+        version=version,
+        explanation=explanation,
+        stats=stats,
+    )
+    assert_valid(problem, roster, previous=previous_keys(problem, params))
+    return roster, solution
+
+
+def previous_keys(
+    problem: Problem, params: SolveParams
+) -> frozenset[tuple[str, str, str, str]] | None:
+    """The published pairs as the checker names them: (volunteer, site, shift, ISO start)."""
+    if params.previous is None:
+        return None
+    occs, vols = problem.occurrences, problem.volunteers
+    return frozenset(
+        (vols[v].id, occs[o].site, occs[o].shift, occs[o].start.isoformat())
+        for o, v in params.previous
+    )

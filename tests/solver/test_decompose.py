@@ -1,0 +1,178 @@
+"""City decomposition on small synthetic cities (a few hundred volunteers, 3 zones)."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import pytest
+
+from scheduler.expand import expand
+from scheduler.fast_compile import compile_plan_fast
+from scheduler.greedy import greedy
+from scheduler.loading import plan_from_dict
+from scheduler.models import Plan
+from scheduler.problem import compile_plan
+from solver.bound import coverage_bound, weighted_coverage
+from solver.decompose import CityOptions, merge, plan_city, solve_part, sub_plan
+from solver.split import split_plan
+
+
+def small_city(
+    seed: int = 7, volunteers: int = 120, days: int = 3, travel_km: float | None = 8.0
+) -> dict[str, Any]:
+    """Three districts ~6 km apart, 4 sites each; the third short of people (seeded)."""
+    rng = random.Random(seed)
+    centres = [(33.50, 119.10), (33.55, 119.10), (33.50, 119.165)]
+    sites = []
+    for z, (clat, clon) in enumerate(centres):
+        for k in range(4):
+            sites.append(
+                {
+                    "id": f"s{z}-{k}",
+                    "zone": f"d{z}/st{k % 2}",
+                    "location": {
+                        "lat": clat + rng.uniform(-0.02, 0.02),
+                        "lon": clon + rng.uniform(-0.02, 0.02),
+                    },
+                    "pattern": "two-12h" if k % 2 else "three-8h",
+                    "need": rng.randint(2, 4),
+                    "priority": rng.randint(1, 3),
+                    "require": {"medical": 1} if k == 0 else {},
+                }
+            )
+    weights = [0.5, 0.42, 0.08]  # district 2 is short: its sites need help across borders
+    people = []
+    for i in range(volunteers):
+        z = rng.choices(range(3), weights)[0]
+        clat, clon = centres[z]
+        r, a = 3.5 * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+        people.append(
+            {
+                "id": f"v{i:04d}",
+                "zone": f"d{z}/st{rng.randint(0, 1)}",
+                "lat": round(clat + r * math.cos(a) / 111.32, 5),
+                "lon": round(clon + r * math.sin(a) / 92.8, 5),
+                "night_ok": rng.random() < 0.7,
+                "skills": "medical" if rng.random() < 0.15 else "",
+                "team": f"t{i // 6}",
+            }
+        )
+    return {
+        "plan": "small-city",
+        "timezone": "Asia/Shanghai",
+        "horizon": {"start": "2022-04-04", "days": days},
+        "shift_patterns": {
+            "three-8h": [
+                {"name": "night", "start": "00:00", "hours": 8},
+                {"name": "day", "start": "08:00", "hours": 8},
+                {"name": "evening", "start": "16:00", "hours": 8},
+            ],
+            "two-12h": [
+                {"name": "day", "start": "08:00", "hours": 12},
+                {"name": "night", "start": "20:00", "hours": 12},
+            ],
+        },
+        "sites": sites,
+        "volunteers": {"people": people},
+        "rules": {
+            "min_rest_hours": 12,
+            "max_hours_per_day": 12,
+            "max_hours_per_week": 24,
+            "max_consecutive_days": 6,
+            "max_night_shifts_per_week": 2,
+            **({"max_travel_km": travel_km} if travel_km is not None else {}),
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def city() -> Plan:
+    return plan_from_dict(small_city())
+
+
+def test_fast_compile_equals_compile_plan(city: Plan) -> None:
+    fast, slow = compile_plan_fast(city), compile_plan(city)
+    assert fast.eligible == slow.eligible
+    assert fast.occurrences == slow.occurrences
+    assert fast.limits == slow.limits
+    assert slow.n_pairs > 0
+
+
+def test_fast_compile_with_windows_days_off_and_adoption() -> None:
+    cfg = small_city(volunteers=60, travel_km=None)
+    cfg["sites"][0]["adopted_by"] = ["t1", "t2"]
+    for p in cfg["volunteers"]["people"][:20]:
+        p["available"] = "2022-04-04T06:00/2022-04-05T20:00"
+        p["unavailable"] = "2022-04-04T10:00/2022-04-04T11:00"
+        p["days_off"] = "2022-04-06"
+        p["max_shifts"] = "night=0"
+    plan = plan_from_dict(cfg)
+    assert compile_plan_fast(plan).eligible == compile_plan(plan).eligible
+
+
+def test_split_gives_each_volunteer_one_part(city: Plan) -> None:
+    occs = expand(city.config)
+    split = split_plan(city, occs, target_pairs=2_500)
+    assert len(split.parts) >= 3
+    seen = [v for p in split.parts for v in p.volunteers] + list(split.spare)
+    assert sorted(seen) == list(range(len(city.volunteers)))
+    sites = sorted(s for p in split.parts for s in p.sites)
+    assert sites == sorted(s.id for s in city.config.sites)
+    for part in split.parts:  # parts follow districts: one district per part here
+        assert len({s.split("-")[0] for s in part.sites}) == 1
+
+
+def test_parts_round_trip_as_json(city: Plan) -> None:
+    occs = expand(city.config)
+    part = split_plan(city, occs, target_pairs=2_500).parts[0]
+    sub = sub_plan(city, part)
+    payload = {
+        "part": part.id,
+        "plan": sub.model_dump(mode="json", by_alias=True),
+        "time_limit": 1,
+        "seed": 1,
+        "solver": "greedy",
+    }
+    out = solve_part(payload)
+    assert out["assignments"], "a part with volunteers and demand staffs something"
+    merged = merge(city, occs, [out])
+    assert len(merged) == len(out["assignments"])
+    assert {city.volunteers[v].id for _, v in merged} <= {
+        city.volunteers[i].id for i in part.volunteers
+    }
+
+
+def test_plan_city_passes_checker_and_beats_greedy(city: Plan) -> None:
+    options = CityOptions(time_limit=20, part_time_limit=2, processes=1, target_pairs=2_500)
+    result = plan_city(city, options)
+    roster = result.roster
+    problem = compile_plan(city)
+    from scheduler.checker import check_roster
+
+    report = check_roster(problem, roster)
+    assert not report or getattr(report, "ok", False), report
+    cover = weighted_coverage(problem, result.pairs)
+    assert cover >= weighted_coverage(problem, greedy(problem))
+    bound = coverage_bound(problem)
+    assert bound.value >= cover - 1e-6
+    assert result.stats["coverage"] == pytest.approx(cover)
+    assert roster.bound is not None and roster.objective is not None
+    assert roster.bound <= roster.objective
+    assert len(roster.assignments) == len(result.pairs)
+    assert result.stats["parts"] >= 3
+
+
+def test_repair_fills_across_borders(city: Plan) -> None:
+    options = CityOptions(time_limit=10, processes=1, target_pairs=2_500, solver="greedy")
+    result = plan_city(city, options, on_done=None)
+    assert result.stats["repair_added"] > 0, "district 2 is short: repair must borrow people"
+    assert result.stats["coverage"] > result.stats["merged_coverage"]
+
+
+def test_process_pool_gives_a_checked_roster(city: Plan) -> None:
+    options = CityOptions(time_limit=10, processes=2, target_pairs=2_500, solver="greedy")
+    result = plan_city(city, options)
+    assert result.stats["processes"] == 2
+    assert result.roster.assignments

@@ -1,0 +1,52 @@
+"""solve(): status mapping, progress reports, parameters, explanations, build_model reuse."""
+
+from __future__ import annotations
+
+from scheduler.roster import Status
+from solver.solve import build_model, solve
+from solver.types import Progress, SolveParams
+from tests.solver.support import pair, problem, run
+
+
+def test_progress_reported_on_improving_solutions() -> None:
+    seen: list[Progress] = []
+    p = problem(rules={"min_rest_hours": 12})
+    sol = run(p, on_progress=seen.append, seed=7)
+    assert seen, "no progress reported"
+    objs = [s.objective for s in seen]
+    assert objs == sorted(objs, reverse=True) and len(set(objs)) == len(objs)
+    assert all(s.bound <= s.objective for s in seen)
+    assert sol.stats["seed"] == 7 and sol.stats["workers"] == 1
+
+
+def test_hint_is_completed_and_used() -> None:
+    p = problem(rules={"min_rest_hours": 12})
+    hint = frozenset(run(p).assignments)
+    sol = run(p, hint=hint)
+    assert sol.stats["hint"] == "full"
+    assert sol.stats["hinted_pairs"] == len(hint)
+
+
+def test_fixed_pairs_breaking_rest_are_infeasible_and_named() -> None:
+    p = problem(rules={"min_rest_hours": 12})
+    a = pair(p, "exit-se", "day", "2020-01-29", "v1")
+    b = pair(p, "exit-se", "evening", "2020-01-29", "v1")
+    sol = solve(p, SolveParams(time_limit=5, workers=1, fixed=frozenset({a, b})))
+    assert sol.status is Status.infeasible
+    assert sol.objective is None and sol.assignments == ()
+    text = sol.explanation or ""
+    assert "fixed: v1 on exit-se day" in text and "fixed: v1 on exit-se evening" in text
+
+
+def test_build_model_exposes_pair_variables() -> None:
+    p = problem()
+    ctx = build_model(p, SolveParams())
+    assert set(ctx.x) == {(o, v) for o, vols in enumerate(p.eligible) for v in vols}
+    assert sum(len(x) for x in ctx.vol_vars) == len(ctx.x) == p.n_pairs
+    assert ctx.model.Validate() == ""
+
+
+def test_empty_plan_is_optimal_with_nothing_to_do() -> None:
+    p = problem(sites=[{"id": "exit-se", "pattern": "three-8h", "need": 0}])
+    sol = run(p)
+    assert sol.status is Status.optimal and sol.assignments == () and sol.objective == 0

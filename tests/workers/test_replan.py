@@ -1,0 +1,140 @@
+"""Re-planning: stability (started/frozen shifts), change stats, failures keep the current
+roster, progress in job.meta, nightly runs once per date."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from tests.workers.conftest import run_burst, submitted, tiny_plan
+from workers.enqueue import make_queue, submit_plan
+from workers.events import accept_event
+from workers.nightly import schedule
+from workers.settings import Settings, get_settings
+from workers.status import plan_status
+from workers.store import PlanStore
+
+DAY29 = {"kind": "surge", "site": "exit-se", "from": "2020-01-29T00:00", "to": "2020-01-30T00:00"}
+
+
+def staff(roster, shift: str, day: int = 29) -> set[str]:
+    return {a.volunteer for a in roster.assignments if a.shift == shift and a.start.day == day}
+
+
+def test_replan_reports_changes_and_why(conn: redis.Redis, settings: Settings) -> None:
+    submitted(conn, settings)
+    accept_event(conn, settings, "tiny", {**DAY29, "add": 1}, "surge-1")
+    run_burst(conn, settings)
+    store = PlanStore(conn, settings.key_prefix, "tiny")
+    roster = store.roster()
+    assert roster is not None and roster.version == 2 and not roster.shortfalls
+    stats = roster.stats["replan"]
+    assert stats["previous_version"] == 1
+    assert stats["missing_before"] == 3 and stats["missing_after"] == 0
+    assert stats["min_changes"] == 3
+    assert stats["changed"] == stats["added"] + stats["removed"] >= 3
+    assert stats["events"] == [{"id": "surge-1", "kind": "surge"}]
+    assert "surge" in stats["why"] and "3 more person-shift(s) covered" in stats["why"]
+    # the change weight keeps every published assignment that can stay
+    v1 = store.roster(1)
+    assert v1 is not None and {(*a.key, a.volunteer) for a in v1.assignments} <= {
+        (*a.key, a.volunteer) for a in roster.assignments
+    }
+    job = Job.fetch(
+        roster.stats.get("job") or store.status()["last_job"],
+        connection=conn,
+        serializer=JSONSerializer,
+    )
+    assert job.meta.get("progress"), "objective/bound progress recorded in job.meta"
+
+
+def test_started_and_frozen_shifts_stay(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submitted(conn, settings)
+    store = PlanStore(conn, settings.key_prefix, "tiny")
+    v1 = store.roster()
+    assert v1 is not None
+    monkeypatch.setenv("ROTA_NOW", "2020-01-29T07:00:00+08:00")  # night started, day in 1 h
+    accept_event(conn, settings, "tiny", {**DAY29, "add": 1})
+    run_burst(conn, settings)
+    v2 = store.roster()
+    assert v2 is not None and v2.version == 2
+    assert staff(v2, "night") == staff(v1, "night"), "a started shift is not touched"
+    assert staff(v1, "day") <= staff(v2, "day") and len(staff(v2, "day")) == 2
+    assert len(staff(v2, "evening")) == 2
+    stats = v2.stats["replan"]
+    assert stats["frozen_occurrences"] == 1 and stats["fixed"] == 2
+    assert stats["missing_after"] == 1  # the started night shift stays short
+
+
+def test_max_changes_caps_the_replan(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submitted(conn, settings)
+    monkeypatch.setenv("ROTA_MAX_CHANGES", "1")
+    accept_event(conn, settings, "tiny", {**DAY29, "add": 1})
+    run_burst(conn, settings)
+    roster = PlanStore(conn, settings.key_prefix, "tiny").roster()
+    assert roster is not None and roster.version == 2
+    assert roster.stats["replan"]["changed"] == 1 and roster.total_missing == 2
+
+
+@pytest.mark.parametrize(
+    ("planner", "error"), [("no_roster", "no roster (unknown)"), ("empty", "worse on coverage")]
+)
+def test_failed_replan_keeps_the_current_roster(
+    conn: redis.Redis,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    planner: str,
+    error: str,
+) -> None:
+    submitted(conn, settings)
+    store = PlanStore(conn, settings.key_prefix, "tiny")
+    monkeypatch.setenv("ROTA_PLANNER", f"tests.workers.planners:{planner}")
+    accept_event(conn, settings, "tiny", {**DAY29, "add": 1}, "s1")
+    run_burst(conn, settings)
+    assert store.current_version() == 1
+    assert store.event_done_in("s1") is None, "an event is done only once published"
+    info = plan_status(store, get_settings())
+    assert info["last_result"] == "failed" and error in info["last_error"]
+    assert info["events_pending"] == 1 and info["current_version"] == 1
+
+
+def test_first_plan_without_roster_publishes_nothing(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROTA_PLANNER", "tests.workers.planners:no_roster")
+    submitted(conn, settings)
+    store = PlanStore(conn, settings.key_prefix, "tiny")
+    assert store.current_version() == 0 and store.roster() is None
+    assert "no roster" in store.status()["last_error"]
+
+
+def test_resubmitted_config_is_replanned(conn: redis.Redis, settings: Settings) -> None:
+    submitted(conn, settings)
+    bigger = tiny_plan(sites=[{"id": "exit-se", "pattern": "three-8h", "need": 2}])
+    submit_plan(conn, settings, bigger)
+    run_burst(conn, settings)
+    roster = PlanStore(conn, settings.key_prefix, "tiny").roster()
+    assert roster is not None and roster.version == 2 and len(roster.assignments) == 12
+
+
+def test_nightly_runs_once_per_date(conn: redis.Redis, settings: Settings) -> None:
+    submitted(conn, settings)
+    store = PlanStore(conn, settings.key_prefix, "tiny")
+    first = schedule(store, settings, "2020-01-29", immediately=True)
+    second = schedule(store, settings, "2020-01-29", immediately=True)
+    assert first[0] == second[0] and first[1] and not second[1]
+    assert make_queue(conn, settings.queue).count == 1
+    run_burst(conn, settings)
+    run_burst(conn, settings)
+    assert store.current_version() == 2  # a nightly run publishes even without events
+    later = schedule(store, settings, "2020-01-30")  # in the past: enqueued at once
+    future = schedule(store, settings, "2099-01-01")
+    assert later[1] and future[1] and not schedule(store, settings, "2099-01-01")[1]
+    queue = make_queue(conn, settings.queue)
+    assert future[0] in queue.scheduled_job_registry.get_job_ids()
