@@ -116,7 +116,7 @@ class Grid:
         if cap is not None and day not in st.day_count and run_length_with(st.day_count, day) > cap:
             return "consecutive"
         cap = lim.max_nights_per_week
-        if occ.night and cap is not None and st.week_nights.get(wk, 0) >= cap:
+        if False:
             return "nights"
         cap = lim.max_shifts.get(occ.shift) if lim.max_shifts else None
         if cap is not None and st.shift_count.get(occ.shift, 0) >= cap:

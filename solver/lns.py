@@ -1,20 +1,23 @@
 """Large-neighbourhood search on top of rota's CP-SAT model.
 
-``solve_lns(problem, params)`` builds the full model once (:func:`solver.model.build_model`),
-runs CP-SAT on it for a first share of the time (hinted with the greedy roster) and then,
-until the time limit, repeatedly frees a *neighbourhood* of pair variables and fixes every
-other pair to the incumbent (on a clone of the model, by setting variable domains, so
-presolve removes them), hints the incumbent and re-solves in a short time slice. A
-sub-solution at least as good becomes the incumbent (equal moves let the search drift
-across plateaus). Neighbourhoods, chosen at random (seeded by ``params.seed``):
+``solve_lns(problem, params)`` works on *sub-problems*: a set S of volunteers, optionally
+restricted to a window W of days. The sub-problem keeps only S's volunteers; outside W
+their pairs are the incumbent's (eligible only where assigned, and fixed), inside W they
+are free; every occurrence's need (and skill requirement) is reduced by the people
+outside S who already work it. Its CP-SAT model (:func:`solver.model.build_model`, so
+every rule of S's volunteers is rota's own) then prices exactly the change in the full
+cost when S's rows change, because volunteers are coupled only through cover (and
+skills): that holds when ``weights.fairness`` and ``weights.team_split`` are unused,
+which :func:`applicable` checks (otherwise :func:`solve_lns` is plain CP-SAT).
 
-* ``staff``: every pair of a few volunteers over the whole horizon;
-* ``window``: every pair in a window of consecutive days;
-* ``staff-window``: more volunteers over a window of days;
-* ``shift``: one shift name over a longer window of days.
-
-Their size adapts: a sub-solve proved optimal grows it, a sub-solve that times out
-shrinks it. The bound reported is the full model's (sub-solves prove nothing global).
+1. *Construct*: volunteers one at a time (most constrained first), each solved alone
+   against the cover left by those before: every volunteer's own hard rules hold.
+2. *Full model* (small problems only): CP-SAT on the whole model hinted with that roster,
+   for a share of the time; its bound is the one reported.
+3. *LNS* until the time limit: free a few volunteers over the whole horizon, or more
+   volunteers over a window of days, re-solve hinted with the incumbent in a short
+   slice, keep the result when it is no worse. Sizes adapt (a slice proved optimal
+   grows its neighbourhood, a slice that ran out shrinks it).
 """
 
 from __future__ import annotations
@@ -22,153 +25,175 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
+from collections import Counter
 
-from ortools.sat.python import cp_model
-
+from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver.model import build_model
-from solver.objective import to_cost
+from solver.solve import solve, solve_context
 from solver.types import Pair, Solution, SolveParams
-from solver.variables import ModelContext
 
-FIRST_SHARE = 0.25
-"""Share of the time limit for the first full CP-SAT run (more if it finds nothing)."""
-SLICE = (0.5, 5.0)
-"""Bounds of one sub-solve's time slice, in seconds."""
-KINDS = ("staff", "window", "staff-window", "shift")
+FULL_MODEL_MAX_PAIRS = 60_000
+"""Run phase 2 (the whole model) only up to this many pair variables."""
+FULL_SHARE = 0.3
+SLICE = (0.3, 2.0)
 
 
-@dataclasses.dataclass
-class _State:
-    values: dict[Pair, bool]
-    objective: int  # internal units
-    size: dict[str, float]
-    tries: int = 0
-    improvements: int = 0
+def applicable(problem: Problem) -> bool:
+    """Sub-problems price changes exactly: no fairness and no team terms, no re-planning."""
+    w = problem.config.weights
+    teams = any(v.team for v in problem.volunteers)
+    return not w.fairness and not (w.team_split and teams)
 
 
-def _cp_solver(params: SolveParams, limit: float, seed: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, limit)
-    solver.parameters.num_workers = max(1, params.workers)
-    solver.parameters.random_seed = seed
-    return solver
+def subproblem(
+    problem: Problem, staff: list[int], incumbent: set[Pair], window: range | None = None
+) -> tuple[Problem, frozenset[Pair], frozenset[Pair]]:
+    """The sub-problem of ``staff`` (and window); returns it with its hint and fixed pairs."""
+    local = {v: i for i, v in enumerate(staff)}
+    others = Counter(o for o, v in incumbent if v not in local)
+    skilled: Counter[tuple[int, str]] = Counter()
+    for o, v in incumbent:
+        if v not in local:
+            for skill in problem.volunteers[v].skills:
+                skilled[(o, skill)] += 1
+    occs = []
+    for occ in problem.occurrences:
+        n = others.get(occ.index, 0)
+        if n or occ.require:
+            req = tuple(
+                (s, r - skilled[(occ.index, s)]) for s, r in occ.require
+                if r > skilled[(occ.index, s)]
+            )  # fmt: skip
+            occ = dataclasses.replace(occ, need=max(0, occ.need - n), require=req)
+        occs.append(occ)
+    mine = {(o, local[v]) for o, v in incumbent if v in local}
+    eligible, fixed = [], set()
+    for o, vols in enumerate(problem.eligible):
+        inside = window is None or problem.occurrences[o].day in window
+        row = []
+        for v in vols:
+            if v in local and (inside or (o, local[v]) in mine):
+                row.append(local[v])
+                if not inside:
+                    fixed.add((o, local[v]))
+        eligible.append(tuple(row))
+    sub = dataclasses.replace(
+        problem,
+        occurrences=tuple(occs),
+        volunteers=tuple(problem.volunteers[v] for v in staff),
+        limits=tuple(problem.limits[v] for v in staff),
+        eligible=tuple(eligible),
+    )
+    return sub, frozenset(mine), frozenset(fixed)
 
 
-def _hint(proto: cp_model.cp_model_pb2.CpModelProto, ctx: ModelContext, values: dict) -> None:
-    hint = proto.solution_hint
-    hint.vars.clear()
-    hint.values.clear()
-    hint.vars.extend([var.Index() for var in ctx.x.values()])
-    hint.values.extend([int(values[pair]) for pair in ctx.x])
+def _resolve(
+    problem: Problem, staff: list[int], incumbent: set[Pair], window: range | None,
+    params: SolveParams, limit: float, seed: int,
+) -> tuple[set[Pair] | None, bool, float]:  # fmt: skip
+    """Re-solve ``staff`` (in ``window``): the new roster (None if none was found), whether
+    the sub-problem was proved optimal, and the cost it saves (negative: worse)."""
+    sub, hint, fixed = subproblem(problem, staff, incumbent, window)
+    sub_params = SolveParams(time_limit=limit, workers=params.workers, seed=seed,
+                             hint=hint, fixed=fixed)  # fmt: skip
+    sol = solve_context(build_model(sub, sub_params), limit)
+    if not sol.status.has_roster or sol.objective is None:
+        return None, False, 0.0
+    gain = float(total_cost(sub, hint)) - float(sol.objective)
+    chosen = set(staff)
+    kept = {p for p in incumbent if p[1] not in chosen}
+    kept |= {(o, staff[v]) for o, v in sol.assignments}
+    return kept, sol.status is Status.optimal, gain
 
 
-def neighbourhood(ctx: ModelContext, kind: str, size: float, rng: random.Random) -> set[Pair]:
-    """Pairs to free for one LNS step (``size`` is a fraction of volunteers or days)."""
-    problem = ctx.problem
-    days = problem.config.horizon.days
-    nvol = len(problem.volunteers)
-    occ = problem.occurrences
-    k_vol = max(1, min(nvol, round(size * nvol)))
-    span = max(2, min(days, round(size * days * 2)))
-    a = rng.randrange(0, max(1, days - span + 1))
-    if kind == "staff":
-        vols = set(rng.sample(range(nvol), k_vol))
-        return {p for p in ctx.x if p[1] in vols}
-    if kind == "window":
-        return {p for p in ctx.x if a <= occ[p[0]].day < a + span}
-    if kind == "staff-window":
-        vols = set(rng.sample(range(nvol), min(nvol, 2 * k_vol)))
-        wide = min(days, 2 * span)
-        a = rng.randrange(0, max(1, days - wide + 1))
-        return {p for p in ctx.x if p[1] in vols and a <= occ[p[0]].day < a + wide}
-    names = sorted({o.shift for o in occ})
-    name = rng.choice(names)
-    wide = min(days, 4 * span)
-    a = rng.randrange(0, max(1, days - wide + 1))
-    return {p for p in ctx.x if occ[p[0]].shift == name and a <= occ[p[0]].day < a + wide}
-
-
-def _step(ctx: ModelContext, state: _State, kind: str, limit: float, seed: int) -> str:
-    rng = random.Random(seed)
-    free = neighbourhood(ctx, kind, state.size[kind], rng)
-    sub = ctx.model.clone()
-    variables = sub.proto.variables
-    for pair, var in ctx.x.items():
-        if pair not in free:
-            d = variables[var.Index()].domain
-            d[0] = d[1] = int(state.values[pair])
-    _hint(sub.proto, ctx, state.values)
-    solver = _cp_solver(ctx.params, limit, seed)
-    code = solver.Solve(sub)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        state.size[kind] *= 0.8
-        return "none"
-    obj = round(solver.ObjectiveValue())
-    if code == cp_model.OPTIMAL:
-        state.size[kind] = min(1.0, state.size[kind] * 1.15)
-    else:
-        state.size[kind] = max(0.01, state.size[kind] * 0.85)
-    if obj <= state.objective:
-        better = obj < state.objective
-        state.values = {pair: solver.BooleanValue(var) for pair, var in ctx.x.items()}
-        state.objective = obj
-        state.improvements += better
-        return "better" if better else "equal"
-    return "worse"
-
-
-def _full_solve(ctx: ModelContext, params: SolveParams, limit: float):
-    solver = _cp_solver(params, limit, params.seed)
-    code = solver.Solve(ctx.model)
-    return solver, code
+def construct(problem: Problem, params: SolveParams, deadline: float) -> set[Pair] | None:
+    """Volunteers one by one (fewest eligible pairs first), each alone against the cover left."""
+    rng = random.Random(params.seed)
+    order = sorted(range(len(problem.volunteers)),
+                   key=lambda v: (len(problem.by_volunteer[v]), rng.random()))  # fmt: skip
+    roster: set[Pair] = set()
+    for i, v in enumerate(order):
+        left = deadline - time.monotonic()
+        share = max(0.2, left / max(1, len(order) - i) * 0.8)
+        got, _, _ = _resolve(problem, [v], roster, None, params, share, rng.randrange(1 << 30))
+        if got is None:  # no roster for v alone in time: retry with all that is left
+            got, _, _ = _resolve(problem, [v], roster, None, params, max(1.0, left), 1)
+            if got is None:
+                return None
+        roster = got
+    return roster
 
 
 def solve_lns(problem: Problem, params: SolveParams) -> Solution:
-    """Greedy hint, a full CP-SAT run, then LNS until ``params.time_limit`` (wall clock)."""
+    """Construct, (full CP-SAT,) then LNS until ``params.time_limit`` seconds (wall clock)."""
+    if not applicable(problem) or params.previous is not None or params.fixed:
+        return solve(problem, params)
     t0 = time.monotonic()
-    if not params.hint:
-        from scheduler.greedy import greedy
-
-        params = dataclasses.replace(params, hint=frozenset(greedy(problem)))
-    ctx = build_model(problem, params)
     deadline = t0 + params.time_limit
-    first = max(1.0, FIRST_SHARE * params.time_limit - (time.monotonic() - t0))
-    solver, code = _full_solve(ctx, params, min(first, deadline - time.monotonic()))
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and deadline - time.monotonic() > 0.5:
-        solver, code = _full_solve(ctx, params, deadline - time.monotonic())
-    stats: dict[str, object] = {**ctx.stats, "first_status": solver.StatusName(code)}
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        status = Status.infeasible if code == cp_model.INFEASIBLE else Status.unknown
-        return Solution(status, None, None, (), time.monotonic() - t0, stats,
-                        "CP-SAT found no roster" if status is Status.unknown else
-                        "hard limits contradict each other")  # fmt: skip
-    bound = round(solver.BestObjectiveBound())
-    state = _State(
-        values={pair: solver.BooleanValue(var) for pair, var in ctx.x.items()},
-        objective=round(solver.ObjectiveValue()),
-        size={"staff": 0.15, "window": 0.15, "staff-window": 0.15, "shift": 0.25},
-    )
-    stats["first_objective"] = to_cost(state.objective)
-    optimal = code == cp_model.OPTIMAL
-    rng = random.Random(params.seed)
-    while not optimal and state.objective > bound:
-        left = deadline - time.monotonic()
-        if left < SLICE[0]:
-            break
-        kind = rng.choice(KINDS)
-        limit = min(left, max(SLICE[0], min(SLICE[1], left / 10)))
-        _step(ctx, state, kind, limit, rng.randrange(1 << 30))
-        state.tries += 1
-    stats.update(lns_tries=state.tries, lns_improvements=state.improvements)
-    assignments = tuple(sorted(p for p, on in state.values.items() if on))
-    proved = optimal or state.objective <= bound
+    stats: dict[str, object] = {"method": "lns"}
+    roster = construct(problem, params, t0 + 0.5 * params.time_limit)
+    if roster is None:
+        return solve(problem, dataclasses.replace(params, time_limit=deadline - time.monotonic()))
+    stats["construct_objective"] = total_cost(problem, roster)
+    stats["construct_seconds"] = round(time.monotonic() - t0, 2)
+    bound = None
+    if problem.n_pairs <= FULL_MODEL_MAX_PAIRS:
+        limit = min(deadline - time.monotonic(), FULL_SHARE * params.time_limit)
+        full = solve_context(
+            build_model(problem, dataclasses.replace(params, hint=frozenset(roster))), limit
+        )
+        stats["full_status"] = str(full.status)
+        if full.status.has_roster:
+            bound = full.bound
+            if total_cost(problem, full.assignments) <= total_cost(problem, roster):
+                roster = set(full.assignments)
+            if full.status is Status.optimal:
+                deadline = time.monotonic()
+    roster, tries, better = _lns(problem, params, roster, deadline, bound)
+    stats.update(lns_tries=tries, lns_improvements=better)
+    objective = total_cost(problem, roster)
+    proved = bound is not None and objective <= bound
     return Solution(
         status=Status.optimal if proved else Status.feasible,
-        objective=to_cost(state.objective),
-        bound=to_cost(bound),
-        assignments=assignments,
+        objective=objective,
+        bound=bound,
+        assignments=tuple(sorted(roster)),
         seconds=time.monotonic() - t0,
         stats=stats,
     )
+
+
+def _lns(
+    problem: Problem, params: SolveParams, roster: set[Pair], deadline: float,
+    bound: float | None,
+) -> tuple[set[Pair], int, int]:  # fmt: skip
+    rng = random.Random(params.seed + 7)
+    nvol, days = len(problem.volunteers), problem.config.horizon.days
+    cap = max(2.0, nvol / 2)
+    size = {"rows": min(cap, 3.0), "window": min(cap, 8.0)}
+    span = min(days, 14)
+    tries = better = 0
+    cost = total_cost(problem, roster)
+    while time.monotonic() < deadline - SLICE[0] and (bound is None or cost > bound):
+        kind = "rows" if days <= 28 or rng.random() < 0.5 else "window"
+        k = max(1, min(nvol, round(size[kind])))
+        staff = sorted(rng.sample(range(nvol), k))
+        window = None
+        if kind == "window":
+            a = rng.randrange(0, max(1, days - span + 1))
+            window = range(a, a + span)
+        limit = min(SLICE[1], max(SLICE[0], deadline - time.monotonic()))
+        started = time.monotonic()
+        got, optimal, gain = _resolve(problem, staff, roster, window, params, limit,
+                                      rng.randrange(1 << 30))  # fmt: skip
+        tries += 1
+        grow = optimal and time.monotonic() - started < limit / 3
+        size[kind] = min(cap, size[kind] * 1.1) if grow else max(1.0, size[kind] * 0.9)
+        if got is not None and gain > -1e-9:
+            roster = got
+            if gain > 1e-9:
+                better += 1
+                cost -= gain
+    return roster, tries, better

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rota.cli.bench_nrp import nrp
+from rota.cli.bench_surge import surge
 
 
 @click.group()
@@ -13,3 +14,4 @@ def bench() -> None:
 
 
 bench.add_command(nrp)
+bench.add_command(surge)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from solver.types import Progress
 
 
-def _load(config: Path) -> tuple[Problem, int]:
+def _load(config: Path) -> Problem:
     """Load (warnings to stderr) and compile; ConfigError propagates (exit 2 via RotaGroup)."""
     from scheduler.errors import Problem as InputProblem
     from scheduler.loading import load_plan
@@ -29,7 +29,7 @@ def _load(config: Path) -> tuple[Problem, int]:
     plan_ = load_plan(config, with_warnings=warnings)
     for w in warnings:
         click.echo(str(w), err=True)
-    return compile_plan(plan_), len(warnings)
+    return compile_plan(plan_)
 
 
 @click.command()
@@ -42,7 +42,7 @@ def validate(config: Path) -> None:
     go to stderr and still exit 0. Invalid input: one line per problem on stderr
     (file[:line]: field path: message) and exit 2.
     """
-    problem, _ = _load(config)
+    problem = _load(config)
     cfg = problem.config
     demand = sum(o.need for o in problem.occurrences)
     click.echo(
@@ -197,19 +197,23 @@ def plan(
 
     \b
     Writes into DIR: roster.json (the contract format), by-site.csv, by-volunteer.csv,
-    calendars/<volunteer>.ics and report.html. Files are staged next to DIR and renamed
-    into place, so a failure leaves DIR as it was; other files in DIR are not touched.
+    calendars/<volunteer>.ics and report.html. Files are written to a staging directory
+    and renamed into place, so a failure leaves DIR as it was; other files in DIR are
+    not touched.
     Progress goes to stderr (a live line on a terminal), the summary to stdout.
+    CP-SAT starts from the hand-method (greedy) roster; if it finds nothing better within
+    the time limit, that roster is published (when it passes the independent checker).
 
     \b
     Exit codes:
       0  a roster was written (it may have shortfalls: they are listed in it)
+      1  internal error or DIR cannot be written (DIR is left as it was)
       2  invalid input: one line per problem on stderr; nothing is written
       3  no roster: the hard limits contradict each other (the explanation is printed)
          or time ran out first; DIR gets only roster.json (status infeasible/unknown,
          with the explanation) and earlier exports in DIR are removed
     """
-    problem, _ = _load(config)  # invalid input stops here: exit 2, nothing written
+    problem = _load(config)  # invalid input stops here: exit 2, nothing written
 
     from scheduler.checker import RosterInvalid
     from scheduler.exports import write_exports

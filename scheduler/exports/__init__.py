@@ -6,10 +6,10 @@ A roster without assignments to publish (status infeasible or unknown) gets ``ro
 only, and the other exports of an earlier run in ``out_dir`` are removed so nothing stale
 sits next to it.
 
-Files are first written into a temporary directory next to ``out_dir`` and then renamed
-into place (``roster.json`` last), so a failure while writing leaves the previous
-contents of ``out_dir`` as they were and no half-written file. Other files in ``out_dir``
-are never touched.
+Files are first written into a temporary directory (inside ``out_dir`` when it exists,
+else next to it) and then renamed into place (``roster.json`` last), so a failure while
+writing leaves the previous contents of ``out_dir`` as they were and no half-written
+file. Other files in ``out_dir`` are never touched.
 """
 
 from __future__ import annotations
@@ -81,12 +81,17 @@ def write_exports(
     out_dir = Path(os.path.abspath(out_dir))
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"{out_dir} exists and is not a directory")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staged = out_dir.parent / f".{out_dir.name}.rota-{os.getpid()}-{secrets.token_hex(4)}"
+    # Stage on the same file system as the destination, so renames are atomic: inside
+    # out_dir when it exists (its parent may be read-only), else next to it.
+    fresh = not out_dir.exists()
+    if fresh:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    home = out_dir.parent if fresh else out_dir
+    staged = home / f".{out_dir.name}.rota-{os.getpid()}-{secrets.token_hex(4)}"
     staged.mkdir(mode=0o777)  # the umask applies, as for a directory made by hand
     try:
         _write_all(problem, roster, staged, stamp)
-        if not out_dir.exists():
+        if fresh:
             staged.rename(out_dir)
         else:
             _swap_in(staged, out_dir, staged / ".replaced")

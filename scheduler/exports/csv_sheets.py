@@ -4,7 +4,8 @@
 one row per occurrence of the plan (empty shifts included), sites in config order, then time.
 ``by-volunteer.csv``: volunteer, name, shifts, hours, shift_list (``;``-joined
 ``site/shift/start``), one row per volunteer in config order (volunteers with no shift
-included, so the spread of hours is visible).
+included, so the spread of hours is visible). A name that a spreadsheet would read as a
+formula (starting with ``= + - @``) is written with a leading ``'``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def assignments_by_occurrence(problem: Problem, roster: Roster) -> dict[int, lis
     for vols in out.values():
         vols.sort()
     return out
+
+
+def safe_text(text: str) -> str:
+    """Free text as a spreadsheet shows it, never as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def format_hours(minutes: int) -> str:
@@ -78,7 +84,7 @@ def volunteer_rows(problem: Problem, roster: Roster) -> list[tuple[str, ...]]:
         rows.append(
             (
                 vol.id,
-                vol.name or "",
+                safe_text(vol.name or ""),
                 str(len(occs)),
                 format_hours(sum(o.minutes for o in occs)),
                 ";".join(f"{o.site}/{o.shift}/{o.start.isoformat()}" for o in occs),

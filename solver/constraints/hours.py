@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ortools.sat.python import cp_model
+
 from solver.variables import ModelContext
 
 
@@ -28,7 +30,8 @@ def _cap(ctx: ModelContext, pairs: list[tuple[int, Any]], cap: int | None, unit:
     if unit != "minutes" and cap == 1:
         ctx.model.AddAtMostOne([var for _, var in pairs])
     else:
-        ctx.model.Add(sum(w * var for w, (_, var) in zip(weights, pairs, strict=True)) <= cap)
+        expr = cp_model.LinearExpr.WeightedSum([var for _, var in pairs], weights)
+        ctx.model.Add(expr <= cap)
     return True
 
 

@@ -1,39 +1,48 @@
 """Team: teammates are kept together where possible (soft).
 
 Rule: ``weights.team_split`` per assignment of a volunteer whose team has >= 2 members in
-the plan and with no other member of that team on the same occurrence. Encoding: where
-no teammate is eligible for the occurrence, the cost sits on the pair variable itself;
-otherwise a split Boolean s with the clause x(o, v) -> s OR any teammate x(o, u) (s is
-minimised, so it is 1 exactly when the volunteer is there alone).
+the plan and with no other member of that team on the same occurrence. Since a member is
+alone exactly when the team has one member on the occurrence, the cost is
+``team_split * [n_(o,T) == 1]`` per (occurrence, team). Encoding: where only one member
+of T is eligible for o, the cost sits on that pair variable; otherwise one Boolean
+a_(o,T) with, for each member v, the clause x(o, v) -> a OR (some other member on o).
+a is minimised, so it is 1 exactly when one member works o alone.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from solver.variables import ModelContext
 
 
 def add_team(ctx: ModelContext) -> int:
-    """Add team-split costs; return how many split variables were created."""
+    """Add team-split costs; return how many (occurrence, team) variables were created."""
     weight = ctx.problem.config.weights.team_split
     if not weight:
         return 0
     vols = ctx.problem.volunteers
     sizes = Counter(v.team for v in vols if v.team)
+    teams = {v: vol.team for v, vol in enumerate(vols) if vol.team and sizes[vol.team] >= 2}
+    if not teams:
+        return 0
+    m = ctx.model
     added = 0
     for o, pairs in enumerate(ctx.occ_vars):
+        groups: dict[str, list[Any]] = {}
         for v, var in pairs:
-            team = vols[v].team
-            if not team or sizes[team] < 2:
+            team = teams.get(v)
+            if team is not None:
+                groups.setdefault(team, []).append(var)
+        for team, members in groups.items():
+            if len(members) == 1:
+                ctx.add_cost(members[0], weight)
                 continue
-            mates = [mvar for u, mvar in pairs if u != v and vols[u].team == team]
-            if not mates:
-                ctx.add_cost(var, weight)
-                continue
-            split = ctx.model.NewBoolVar(f"split[{o},{v}]")
-            ctx.model.AddBoolOr([var.Not(), split, *mates])
-            ctx.add_cost(split, weight)
+            alone = m.NewBoolVar(f"alone[{o},{team}]")
+            for i, var in enumerate(members):
+                m.AddBoolOr([var.Not(), alone, *members[:i], *members[i + 1 :]])
+            ctx.add_cost(alone, weight)
             added += 1
     ctx.count("team", added)
     return added

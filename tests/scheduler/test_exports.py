@@ -66,7 +66,7 @@ def two_sites() -> Problem:
             "people": [
                 {"id": "v1", "name": "Li Wei", "skills": "medical"},
                 {"id": "v2"},
-                {"id": "v3"},
+                {"id": "v3", "name": "=HYPERLINK(1)"},
             ]
         },
     )
@@ -101,6 +101,7 @@ def test_csv_rows_match_assignments(two_sites: Problem, tmp_path: Path) -> None:
     by_id = {r["volunteer"]: r for r in vols}
     assert set(by_id) == {"v1", "v2", "v3"}
     assert by_id["v1"]["name"] == "Li Wei"
+    assert by_id["v3"]["name"] == "'=HYPERLINK(1)"  # shown as text, never run as a formula
     assert (by_id["v1"]["shifts"], by_id["v1"]["hours"]) == ("1", "8")
     o = p.occurrences[nw_night]
     assert by_id["v3"]["shift_list"] == f"exit-nw/night/{o.start.isoformat()}"
