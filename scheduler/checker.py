@@ -4,15 +4,20 @@ It reads only the config (``problem.plan``) and the roster's JSON fields (volunt
 site, shift, start, end). It does **not** use ``problem.eligible``, the eligibility code
 of :mod:`scheduler.problem`, :mod:`scheduler.expand`, :mod:`scheduler.limits` or any
 solver code: occurrences, needs, night flags, effective limits and eligibility are
-recomputed here (the ``_model`` helpers), so a bug there or in the solver shows up as a
-violation. The cost formula is shared (:func:`scheduler.cost.cost_terms`), fed with the
-data recomputed here.
+recomputed here (:func:`expand_config`, :func:`vol_limits`, :func:`site_reason`,
+:func:`time_reason`), so a bug there or in the solver shows up as a violation. The cost
+formula is shared (:func:`scheduler.cost.cost_terms`), fed with the data recomputed here.
+
+Not checked (the roster does not carry them): re-planning's fixed pairs, frozen
+occurrences and ``max_changes``; with ``previous=`` the change term of the cost is.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.cost import cost_terms, number
 from scheduler.geo import haversine_km
-from scheduler.models import Config, Rules, Site, Volunteer
+from scheduler.models import Config, Rules, Site, Volunteer, Window
 from scheduler.problem import Problem
 from scheduler.roster import Roster
 
@@ -201,18 +206,19 @@ def site_reason(config: Config, v: Volunteer, site: Site) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _span(w: Window, tz: ZoneInfo) -> tuple[float, float]:
+    return _local(w.start, tz).timestamp(), _local(w.end, tz).timestamp()
+
+
 def time_reason(
     tz: ZoneInfo, v: Volunteer, lim: VolLimits, occ: CheckOcc, *, caps: bool = False
 ) -> str | None:
     """Why ``v`` may never work ``occ`` for its time (with ``caps``: a cap of 0 or too short)."""
     s, e = occ.start_ts, occ.end_ts
-    if v.available and not any(
-        _local(w.start, tz).timestamp() <= s and e <= _local(w.end, tz).timestamp()
-        for w in v.available
-    ):
+    if v.available and not any(a <= s and e <= b for a, b in (_span(w, tz) for w in v.available)):
         return "outside their available times"
-    if any(_local(w.start, tz).timestamp() < e and s < _local(w.end, tz).timestamp()
-           for w in v.unavailable):  # fmt: skip
+    if any(a < e and s < b for a, b in (_span(w, tz) for w in v.unavailable)):
         return "marked unavailable"
     if occ.night and not v.night_ok:
         return "night shift, night_ok is false"
@@ -229,11 +235,10 @@ def time_reason(
 
 
 def _instant(value: dt.datetime | str) -> float:
+    """POSIX seconds of an ISO time; NaN (matches nothing) when it has no UTC offset."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        raise ValueError(f"time {value.isoformat()} has no UTC offset")
-    return value.timestamp()
+    return float("nan") if value.tzinfo is None else value.timestamp()
 
 
 def _run_violations(vid: str, days: set[int], horizon: int, lim: VolLimits) -> list[str]:
@@ -342,13 +347,67 @@ def _volunteer_violations(
     return out
 
 
-def _can_work_any(problem: Problem, v: int, lim: VolLimits, occs: list[CheckOcc]) -> bool:
-    """Whether ``v`` is statically eligible for at least one occurrence (fairness pool)."""
-    vol, config = problem.volunteers[v], problem.config
-    barred = {s.id for s in config.sites if site_reason(config, vol, s)}
-    return any(
-        o.site not in barred and not time_reason(problem.tz, vol, lim, o, caps=True) for o in occs
-    )
+class _NearSites:
+    """Sites that may lie within the travel limit of a home: a grid of limit-sized cells."""
+
+    def __init__(self, config: Config) -> None:
+        self.sites = list(config.sites)
+        self.cells: dict[tuple[int, int], list[Site]] | None = None
+        limit = config.rules.max_travel_km
+        located = [s for s in self.sites if s.location is not None]
+        if limit is None or not located or limit > 500:
+            return
+        lat_max = max(abs(s.location.lat) for s in located if s.location) + limit / 111.0
+        if lat_max > 80 or any(abs(s.location.lon) > 170 for s in located if s.location):
+            return  # near a pole or the antimeridian: no grid, test every site
+        # |dlat| <= d / 111.19 km; |dlon| <= ~d / (111.19 km * cos lat): cells twice that wide
+        self.dlat = limit / 111.0
+        self.dlon = 2 * limit / (111.0 * math.cos(math.radians(lat_max)))
+        self.unlocated = [s for s in self.sites if s.location is None]
+        self.cells = {}
+        for s in located:
+            assert s.location is not None
+            self.cells.setdefault(self._cell(s.location.lat, s.location.lon), []).append(s)
+
+    def _cell(self, lat: float, lon: float) -> tuple[int, int]:
+        return math.floor(lat / self.dlat), math.floor(lon / self.dlon)
+
+    def around(self, v: Volunteer) -> list[Site]:
+        if self.cells is None or v.lat is None or v.lon is None:
+            return self.sites
+        i, j = self._cell(v.lat, v.lon)
+        near = [
+            s
+            for di in (-1, 0, 1)
+            for dj in (-1, 0, 1)
+            for s in self.cells.get((i + di, j + dj), ())
+        ]
+        return self.unlocated + near
+
+
+def fairness_pool(
+    problem: Problem, per_vol: list[list[CheckOcc]], limits: list[VolLimits], occs: list[CheckOcc]
+) -> set[int]:
+    """Volunteers statically eligible for at least one occurrence."""
+    config, tz = problem.config, problem.tz
+    by_site: dict[str, list[CheckOcc]] = {}
+    for o in occs:
+        by_site.setdefault(o.site, []).append(o)
+    near = _NearSites(config)
+    pool: set[int] = set()
+    for v, vol in enumerate(problem.volunteers):
+        lim = limits[v]
+        if any(  # usually one of their own shifts settles it
+            not site_reason(config, vol, problem.sites[o.site])
+            and not time_reason(tz, vol, lim, o, caps=True)
+            for o in per_vol[v]
+        ) or any(
+            not site_reason(config, vol, site)
+            and any(not time_reason(tz, vol, lim, o, caps=True) for o in by_site.get(site.id, ()))
+            for site in near.around(vol)
+        ):
+            pool.add(v)
+    return pool
 
 
 def _replanned(roster: Roster) -> bool:
@@ -380,6 +439,9 @@ def check_roster(
     seen: set[tuple[int, int]] = set()
     for a in roster.assignments:
         where = f"{a.volunteer} on {a.site} {a.shift} {a.start.isoformat()}"
+        if a.start.tzinfo is None or a.end.tzinfo is None:
+            out.append(f"{where}: times must carry the plan's UTC offset")
+            continue
         occ = by_key.get((a.site, a.shift, _instant(a.start)))
         if occ is None:
             out.append(f"{where}: no such shift occurrence")
@@ -418,9 +480,7 @@ def check_roster(
         if missing or skills:
             counted.append((occ.site, occ.shift, occ.start.isoformat(), missing, skills))
     out += _compare_shortfalls(roster, counted, by_key)
-    fair_pool = {  # own shifts first: usually one of them settles it
-        v for v, mine in enumerate(per_vol) if _can_work_any(problem, v, limits[v], mine + occs)
-    }
+    fair_pool = fairness_pool(problem, per_vol, limits, occs)
     changes = None
     if previous is not None:
         now = {(problem.volunteers[v].id, occs[o].site, occs[o].shift, occs[o].start_ts)

@@ -81,6 +81,7 @@ class EligibilityIndex:
         }
         self._slots: dict[tuple, np.ndarray] = {}
         self._members: OrderedDict[str, np.ndarray | None] = OrderedDict()
+        self._scan: tuple[np.ndarray, np.ndarray] | None = None
 
     def _code(self, name: str | None, none: int) -> int:
         return none if not name else self.codes.setdefault(name, len(self.codes))
@@ -160,21 +161,36 @@ class EligibilityIndex:
         mask, members = self.slot(occ), self.members(occ.site)
         return int(mask.sum()) if members is None else int(np.count_nonzero(mask[members]))
 
+    def scan(self) -> tuple[np.ndarray, np.ndarray]:
+        """(eligible count per occurrence, mask of volunteers eligible for >= 1 occurrence).
+
+        One pass site by site, so each site's members are computed once; cached.
+        """
+        if self._scan is not None:
+            return self._scan
+        counts = np.zeros(len(self.occurrences), dtype=np.int64)
+        pool = np.zeros(self.n, dtype=bool)
+        by_site: dict[str, list[int]] = {}
+        for occ in self.occurrences:
+            by_site.setdefault(occ.site, []).append(occ.index)
+        for site_id, occs in by_site.items():
+            members = self._site_members(self.sites[site_id])
+            seen = np.zeros(self.n if members is None else len(members), dtype=bool)
+            for o in occs:
+                mask = self.slot(self.occurrences[o])
+                sub = mask if members is None else mask[members]
+                counts[o] = int(np.count_nonzero(sub))
+                seen |= sub
+            if members is None:
+                pool |= seen
+            else:
+                pool[members[seen]] = True
+        self._scan = (counts, pool)
+        return self._scan
+
     def pool(self) -> np.ndarray:
         """Boolean mask of the volunteers eligible for at least one occurrence."""
-        out = np.zeros(self.n, dtype=bool)
-        by_site: dict[str, np.ndarray] = {}
-        for occ in self.occurrences:
-            m = self.slot(occ)
-            prev = by_site.get(occ.site)
-            by_site[occ.site] = m if prev is None else prev | m
-        for site_id, m in by_site.items():
-            members = self.members(site_id)
-            if members is None:
-                out |= m
-            else:
-                out[members[m[members]]] = True
-        return out
+        return self.scan()[1]
 
 
 class LazyEligible(Sequence[tuple[int, ...]]):

@@ -415,6 +415,7 @@ def _atomic_write(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; a generated file is an ordinary file
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
         os.replace(tmp, path)  # concurrent loaders of the same config never see half a file

@@ -116,7 +116,7 @@ class Grid:
         if cap is not None and day not in st.day_count and run_length_with(st.day_count, day) > cap:
             return "consecutive"
         cap = lim.max_nights_per_week
-        if False:
+        if occ.night and cap is not None and st.week_nights.get(wk, 0) >= cap:
             return "nights"
         cap = lim.max_shifts.get(occ.shift) if lim.max_shifts else None
         if cap is not None and st.shift_count.get(occ.shift, 0) >= cap:
@@ -157,18 +157,22 @@ def greedy(problem: Problem) -> frozenset[Pair]:
     for rank, v in enumerate(sorted(range(len(vols)), key=lambda i: vols[i].id)):
         id_rank[v] = rank
     key = list(id_rank)  # minutes so far * n + id rank: least used first, ties by id
+    holders: dict[str, set[int]] = {}
+    for v, vol in enumerate(vols):
+        for s in vol.skills:
+            holders.setdefault(s, set()).add(v)
     pairs: list[Pair] = []
     for occ in problem.occurrences:
         o, need = occ.index, occ.need
         elig = problem.eligible[o]
         if need <= 0 or not elig:
             continue
-        order = sorted(elig, key=key.__getitem__)
         chosen: list[int] = []
         rejected: set[int] = set()
-        wanted = {s: k for s, k in occ.require}
-        if wanted:
-            for v in order:
+        wanted = {s: k for s, k in occ.require if s in holders}
+        if wanted:  # skilled first, least used first, while a required skill is missing
+            pool = set().union(*(holders[s] for s in wanted))
+            for v in sorted((v for v in elig if v in pool), key=key.__getitem__):
                 if not wanted or len(chosen) >= need:
                     break
                 skills = vols[v].skills
@@ -185,7 +189,7 @@ def greedy(problem: Problem) -> frozenset[Pair]:
                         del wanted[s]
         if len(chosen) < need:
             taken = set(chosen)
-            for v in order:
+            for v in sorted(elig, key=key.__getitem__):
                 if len(chosen) >= need:
                     break
                 if v in taken or v in rejected or not grid.fits(v, o):

@@ -17,11 +17,13 @@ once); :func:`explain` is the one-off form.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
 
 from scheduler.greedy import Grid
+from scheduler.models import Site
 from scheduler.problem import Problem, ineligibility, travel_km
 
 Pair = tuple[int, int]
@@ -46,6 +48,7 @@ _INELIGIBLE = {
     "has this day off": "have this day off",
     "site is adopted by other teams": "not in a team adopting this site",
 }
+_CELL_DEG = 0.05  # grid cell (degrees) for finding homes near a site
 _FAR = re.compile(r"^lives .* km away \(limit (?P<limit>.+) km\)$")
 
 
@@ -79,8 +82,14 @@ class Explainer:
         self.starts = [[g.start[o] for o in ws] for ws in worked]
         self.ends = [[g.end[o] for o in ws] for ws in worked]
         self.longest = max((g.end[o] - g.start[o] for o in range(len(g.end))), default=0.0)
-        self._barred: dict[str, dict[int, str]] = {}
-        self._eligible: tuple[int, frozenset[int]] = (-1, frozenset())
+        self._site_cache: dict[str, tuple[Counter[str], frozenset[int] | None, set[int]]] = {}
+        self._slot_cache: dict[tuple, Counter[str]] = {}
+        self._cells: dict[tuple[int, int], list[int]] | None = None
+        self._unlocated: set[int] = set()
+        self._by_group: dict[str, set[int]] = {}  # team or org -> volunteers
+        for i, vol in enumerate(problem.volunteers):
+            for group in {vol.team, vol.org} - {None}:
+                self._by_group.setdefault(group, set()).add(i)  # type: ignore[arg-type]
         self._holders: dict[str, list[int]] = {}
         for i, vol in enumerate(problem.volunteers):
             for skill in vol.skills:
@@ -104,42 +113,110 @@ class Explainer:
             return "rest"
         return g.cap_blocker(v, o)
 
-    def _site_barred(self, site_id: str) -> dict[int, str]:
-        """Volunteers ruled out of every shift at the site (adopted site, too far), cached."""
-        if site_id not in self._barred:
-            site, limit = self.problem.sites[site_id], self.problem.config.rules.max_travel_km
-            out: dict[int, str] = {}
+    def _near(self, site: Site, limit: float) -> set[int]:
+        """Volunteers within ``limit`` km of the site, or with no known home (grid-assisted)."""
+        if self._cells is None:
+            self._cells, self._unlocated = {}, set()
             for v, vol in enumerate(self.problem.volunteers):
-                if site.adopted_by and not {vol.team, vol.org} & set(site.adopted_by):
-                    out[v] = _INELIGIBLE["site is adopted by other teams"]
-                elif limit is not None and (km := travel_km(vol, site)) is not None and km > limit:
-                    out[v] = f"live more than {limit:g} km away"
-            self._barred[site_id] = out
-        return self._barred[site_id]
+                if vol.lat is None or vol.lon is None:
+                    self._unlocated.add(v)
+                else:
+                    cell = (math.floor(vol.lat / _CELL_DEG), math.floor(vol.lon / _CELL_DEG))
+                    self._cells.setdefault(cell, []).append(v)
+        assert site.location is not None
+        lat, lon = site.location.lat, site.location.lon
+        reach_lat = math.ceil(limit / 111.0 / _CELL_DEG)
+        cos = math.cos(math.radians(min(89.0, abs(lat) + limit / 111.0)))
+        reach_lon = math.ceil(2 * limit / (111.0 * cos) / _CELL_DEG)
+        i0, j0 = math.floor(lat / _CELL_DEG), math.floor(lon / _CELL_DEG)
+        if reach_lat * reach_lon > len(self._cells) or abs(lon) > 170:  # faster to test all
+            cells: Iterable[list[int]] = self._cells.values()
+        else:
+            cells = (
+                self._cells.get((i, j), [])
+                for i in range(i0 - reach_lat, i0 + reach_lat + 1)
+                for j in range(j0 - reach_lon, j0 + reach_lon + 1)
+            )
+        vols = self.problem.volunteers
+        near = {v for vs in cells for v in vs if (travel_km(vols[v], site) or 0.0) <= limit}
+        return near | self._unlocated
 
-    def _split(self, o: int, among: Iterable[int]) -> tuple[Counter[str], int, Counter[str], int]:
-        """(ineligible causes, #assigned, blocked causes, #free) over volunteers ``among``."""
+    def _site_pool(self, site_id: str) -> tuple[Counter[str], frozenset[int] | None, set[int]]:
+        """(volunteers the site bars, by cause; those it allows or None = all; adopting set)."""
+        if site_id not in self._site_cache:
+            site, limit = self.problem.sites[site_id], self.problem.config.rules.max_travel_km
+            n = len(self.problem.volunteers)
+            never: Counter[str] = Counter()
+            allowed: set[int] | None = None
+            adopting: set[int] = set()
+            if site.adopted_by:
+                adopting = set().union(*(self._by_group.get(g, set()) for g in site.adopted_by))
+                allowed = adopting
+                never[_INELIGIBLE["site is adopted by other teams"]] = n - len(adopting)
+            if limit is not None and site.location is not None:
+                near = self._near(site, limit)
+                kept = near if allowed is None else allowed & near
+                never[f"live more than {limit:g} km away"] = (
+                    n if allowed is None else len(allowed)
+                ) - len(kept)
+                allowed = kept
+            pool = None if allowed is None else frozenset(allowed)
+            self._site_cache[site_id] = (+never, pool, adopting)
+        return self._site_cache[site_id]
+
+    def _never_label(self, v: int, o: int) -> str:
+        site_id = self.problem.occurrences[o].site
+        _, allowed, adopting = self._site_pool(site_id)
+        if allowed is not None and v not in allowed:
+            if self.problem.sites[site_id].adopted_by and v not in adopting:
+                return _INELIGIBLE["site is adopted by other teams"]
+            return f"live more than {self.problem.config.rules.max_travel_km:g} km away"
+        return _ineligible_label(ineligibility(self.problem, v, o) or "not eligible")
+
+    def _slot_never(self, o: int, eligible: frozenset[int]) -> Counter[str]:
+        """Causes over everyone not eligible, at a site that bars no one (cached per time slot)."""
         occ = self.problem.occurrences[o]
-        if self._eligible[0] != o:
-            self._eligible = (o, frozenset(self.problem.eligible[o]))
-        eligible, staff, barred = self._eligible[1], self.staff[o], self._site_barred(occ.site)
+        key = (occ.start, occ.end, occ.shift, occ.night)
+        if key not in self._slot_cache:
+            self._slot_cache[key] = Counter(
+                self._never_label(v, o)
+                for v in range(len(self.problem.volunteers))
+                if v not in eligible
+            )
+        return self._slot_cache[key]
+
+    def _split(
+        self, o: int, among: list[int] | None
+    ) -> tuple[Counter[str], int, Counter[str], int]:
+        """(ineligible causes, #assigned, blocked causes, #free) over ``among`` (None = all)."""
+        occ = self.problem.occurrences[o]
+        eligible, staff = frozenset(self.problem.eligible[o]), self.staff[o]
         never: Counter[str] = Counter()
         blocked: Counter[str] = Counter()
-        assigned = free = 0
-        for v in among:
-            if v in staff:
-                assigned += 1
-            elif v in eligible:
-                why = self.blocker(v, o)
-                if why is None:
-                    free += 1
-                else:
-                    blocked[_BLOCKED[why].format(shift=occ.shift)] += 1
-            elif v in barred:
-                never[barred[v]] += 1
+        free = 0
+        if among is None:
+            site_never, allowed, _ = self._site_pool(occ.site)
+            never.update(site_never)
+            if allowed is None:
+                never.update(self._slot_never(o, eligible))
             else:
-                never[_ineligible_label(ineligibility(self.problem, v, o) or "not eligible")] += 1
-        return never, assigned, blocked, free
+                never.update(self._never_label(v, o) for v in allowed if v not in eligible)
+            for v in staff - eligible:  # kept although ineligible (re-planning): not "never"
+                never[self._never_label(v, o)] -= 1
+            candidates: Iterable[int] = eligible
+        else:
+            candidates = among
+        for v in candidates:
+            if v in staff:
+                continue
+            if v not in eligible:
+                never[self._never_label(v, o)] += 1
+            elif (why := self.blocker(v, o)) is None:
+                free += 1
+            else:
+                blocked[_BLOCKED[why].format(shift=occ.shift)] += 1
+        assigned = len(staff) if among is None else sum(1 for v in among if v in staff)
+        return +never, assigned, blocked, free
 
     def _window(self, o: int) -> str:
         occ = self.problem.occurrences[o]
@@ -174,12 +251,13 @@ class Explainer:
 
     def _people_clause(self, o: int, window: str) -> str:
         pool = range(len(self.problem.volunteers))
-        never, assigned, blocked, free = self._split(o, pool)
+        never, assigned, blocked, free = self._split(o, None)
         able = len(pool) - sum(never.values())
         if able == 0:
             why = f" ({_groups(never)})" if never else ""
             return f"no volunteer can work {window}{why}"
-        out = f"only {able} of {len(pool)} volunteers can work it"
+        need = self.problem.occurrences[o].need
+        out = f"{'only ' if able <= need else ''}{able} of {len(pool)} volunteers can work it"
         if never:
             out += f" ({_groups(never)})"
         out += f"; {assigned} assigned"
@@ -190,6 +268,8 @@ class Explainer:
                 f"; {free} free volunteer{'s were' if free != 1 else ' was'} left unused"
                 " (a min-type rule, a re-planning limit, or fairness/cost elsewhere)"
             )
+            if self.problem.occurrences[o].priority == 0:
+                out += "; this site has priority 0, so an uncovered shift here costs nothing"
         elif not blocked:
             out += " (all of them)"
         return out

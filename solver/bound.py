@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,26 +83,26 @@ def _pairs(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
 def _groups(
     problem: Problem, occ: np.ndarray, vol: np.ndarray, cell_km: float | None
 ) -> np.ndarray:
-    """Group id per volunteer: same limits and same eligibility (or home cell + start times)."""
-    nv = len(problem.volunteers)
+    """Group id per volunteer (-1: in no pair): same limits, same eligibility or cell + starts."""
+    nv, no = len(problem.volunteers), len(problem.occurrences)
     rng = np.random.default_rng(12345)
     if cell_km is None:
-        w1, w2 = rng.random(len(problem.occurrences)), rng.random(len(problem.occurrences))
-    else:
-        starts = np.array([o.start.timestamp() for o in problem.occurrences])
-        _, slot = np.unique(starts, return_inverse=True)
-        r1, r2 = rng.random(slot.max() + 1), rng.random(slot.max() + 1)
-        # eligible start instants as a set: first pair of each (volunteer, slot) only
-        key = np.unique(vol * (slot.max() + 1) + slot[occ])
-        kv, ks = key // (slot.max() + 1), key % (slot.max() + 1)
-        h1 = np.bincount(kv, weights=r1[ks], minlength=nv)
-        h2 = np.bincount(kv, weights=r2[ks], minlength=nv)
-    if cell_km is None:
+        w1, w2 = rng.random(no), rng.random(no)
         h1 = np.bincount(vol, weights=w1[occ], minlength=nv)
         h2 = np.bincount(vol, weights=w2[occ], minlength=nv)
+    else:  # the set of eligible start instants only
+        starts = np.array([o.start.timestamp() for o in problem.occurrences])
+        _, slot = np.unique(starts, return_inverse=True)
+        ns = int(slot.max()) + 1
+        r1, r2 = rng.random(ns), rng.random(ns)
+        key = np.unique(vol * ns + slot[occ])
+        kv, ks = key // ns, key % ns
+        h1 = np.bincount(kv, weights=r1[ks], minlength=nv)
+        h2 = np.bincount(kv, weights=r2[ks], minlength=nv)
     keys: dict[tuple, int] = {}
-    out = np.empty(nv, dtype=np.int64)
-    for v, vol_ in enumerate(problem.volunteers):
+    out = np.full(nv, -1, dtype=np.int64)
+    for v in np.unique(vol).tolist():
+        vol_ = problem.volunteers[v]
         cell = None
         if cell_km is not None and vol_.lat is not None and vol_.lon is not None:
             cell = (round(vol_.lat * 111.32 / cell_km), round(vol_.lon * 111.32 / cell_km))
@@ -140,9 +140,10 @@ def _solve_lp(problem: Problem, g: np.ndarray, ng: int, vg: np.ndarray, vo: np.n
     from scipy.sparse import coo_matrix
 
     occs = problem.occurrences
-    size = np.bincount(g, minlength=ng).astype(float)
+    present = np.flatnonzero(g >= 0)
+    size = np.bincount(g[present], minlength=ng).astype(float)
     rep = np.zeros(ng, dtype=np.int64)
-    rep[g] = np.arange(len(g))  # one member per group: its limits are the group's
+    rep[g[present]] = present  # one member per group: its limits are the group's
     lims = [problem.limits[int(rep[i])] for i in range(ng)]
     need = np.array([o.need for o in occs], dtype=float)
     elig = np.array([len(e) for e in problem.eligible], dtype=float)
@@ -261,3 +262,65 @@ def coverage_bound(problem: Problem, *, lp: bool = True) -> CoverageBound:
         groups=groups,
         seconds=round(time.monotonic() - t0, 3),
     )
+
+
+def regional_bound(
+    problem: Problem, regions: Sequence[Sequence[str]], pairs: Iterable[Pair]
+) -> tuple[CoverageBound, list[dict]]:
+    """The bound of a city-scale problem, region by region (regions = lists of site ids).
+
+    Coverage of region r is at most LP_r, the LP above over r's occurrences and *every*
+    volunteer eligible for them (their shifts elsewhere dropped: a relaxation), so the
+    sum over a partition of the sites is a valid bound for the whole plan. Where the
+    roster already reaches a region's supply bound, that is its bound (no LP needed).
+    ``problem`` may be lazy (:func:`scheduler.fast_compile.compile_plan_fast`).
+    """
+    from scheduler.fast_compile import eligibility_index
+
+    t0 = time.monotonic()
+    index = eligibility_index(problem)
+    counts, _ = index.scan()
+    occs = problem.occurrences
+    need = np.array([o.need for o in occs], dtype=np.int64)
+    prio = np.array([o.priority for o in occs], dtype=float)
+    n = np.zeros(len(occs), dtype=np.int64)
+    for o, _v in set(pairs):
+        n[o] += 1
+    supply_o = prio * np.minimum(need, counts)
+    cover_o = prio * np.minimum(need, n)
+    by_site: dict[str, list[int]] = {}
+    for o in occs:
+        by_site.setdefault(o.site, []).append(o.index)
+    rows: list[dict] = []
+    total, lp_regions, groups = 0.0, 0, 0
+    for r, sites in enumerate(regions):
+        idx = np.array([o for s in sites for o in by_site.get(s, ())], dtype=np.int64)
+        supply, cover = float(supply_o[idx].sum()), float(cover_o[idx].sum())
+        row = {"region": r, "supply": supply, "coverage": cover, "bound": supply, "lp": None}
+        if cover < supply - 1e-9:
+            sub = Problem(
+                plan=problem.plan,
+                tz=problem.tz,
+                occurrences=tuple(occs[o] for o in idx.tolist()),
+                volunteers=problem.volunteers,
+                limits=problem.limits,
+                sites=problem.sites,
+                eligible=tuple(tuple(index.eligible(o).tolist()) for o in idx.tolist()),
+            )
+            value, _method, ng = lp_bound(sub)
+            row["lp"], row["bound"] = value, min(supply, value)
+            lp_regions += 1
+            groups += ng
+        total += row["bound"]
+        rows.append(row)
+    demand = float((prio * need).sum())
+    bound = CoverageBound(
+        value=total,
+        demand=demand,
+        supply=float(supply_o.sum()),
+        lp=None,
+        method=f"regional (supply; LP in {lp_regions} of {len(regions)} regions)",
+        groups=groups,
+        seconds=round(time.monotonic() - t0, 3),
+    )
+    return bound, rows

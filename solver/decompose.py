@@ -60,6 +60,7 @@ class CityOptions:
 class CityResult:
     roster: Roster
     pairs: frozenset[Pair]
+    """(occurrence, volunteer) indices of the whole plan; empty in distributed mode."""
     stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -100,13 +101,13 @@ def part_payload(plan: Plan, part: Part, time_limit: float, seed: int, solver: s
 
 def solve_part(payload: dict[str, Any]) -> dict[str, Any]:
     """Solve one part (JSON in, JSON out): assignments as [volunteer, site, shift, start]."""
+    from scheduler.fast_compile import compile_plan_fast
     from scheduler.greedy import greedy
-    from scheduler.problem import compile_plan
     from solver.bound import weighted_coverage
 
     t0 = time.monotonic()
     plan = Plan.model_validate(payload["plan"])
-    problem = compile_plan(plan)
+    problem = compile_plan_fast(plan)
     compiled = time.monotonic() - t0
     hint = frozenset(greedy(problem))
     pairs: Iterable[Pair] = hint
@@ -214,28 +215,34 @@ def plan_city(
     """Plan a city-scale ``plan`` on this machine (see the module doc)."""
     t0 = time.monotonic()
     processes = options.processes or os.cpu_count() or 1
-    _, payloads, stats = prepare(plan, options, processes)
+    split, payloads, stats = prepare(plan, options, processes)
     t1 = time.monotonic()
     results = run_local(payloads, processes, on_done)
     stats["parts_seconds"] = round(time.monotonic() - t1, 3)
     stats["processes"] = processes
-    result = finish(plan, results, options, stats)
+    regions = [part.sites for part in split.parts]
+    result = finish(plan, results, regions, options, stats)
     result.stats["seconds"] = round(time.monotonic() - t0, 3)
     return result
 
 
 def finish(
-    plan: Plan, results: Sequence[dict[str, Any]], options: CityOptions, stats: dict[str, Any]
+    plan: Plan,
+    results: Sequence[dict[str, Any]],
+    regions: Sequence[Sequence[str]],
+    options: CityOptions,
+    stats: dict[str, Any],
 ) -> CityResult:
-    """Merge, repair, compile the whole plan, build and check the roster."""
+    """Merge, repair, compile the whole plan (lazily), bound, build and check the roster."""
     from scheduler.build import build_roster
-    from scheduler.cost import total_cost
-    from scheduler.fast_compile import compile_plan_fast
-    from solver.bound import coverage_bound, weighted_coverage
+    from scheduler.cost import cost_terms, number
+    from scheduler.fast_compile import compile_plan_fast, eligibility_index
+    from scheduler.shortfalls import staff_by_occurrence
+    from solver.bound import regional_bound, weighted_coverage
     from solver.repair import repair
 
     t0 = time.monotonic()
-    problem = compile_plan_fast(plan)
+    problem = compile_plan_fast(plan, lazy=True)
     stats["compile_seconds"] = round(time.monotonic() - t0, 3)
     merged = merge(plan, problem.occurrences, results)
     stats["merged_coverage"] = weighted_coverage(problem, merged)
@@ -245,7 +252,7 @@ def finish(
     stats["repair_added"] = len(added)
     stats["repair_seconds"] = round(time.monotonic() - t1, 3)
     t2 = time.monotonic()
-    bound = coverage_bound(problem)
+    bound, _rows = regional_bound(problem, regions, pairs)
     stats["bound_seconds"] = round(time.monotonic() - t2, 3)
     coverage = weighted_coverage(problem, pairs)
     stats.update(
@@ -258,7 +265,13 @@ def finish(
         part_status={s: sum(r["status"] == s for r in results) for s in _statuses(results)},
     )
     t3 = time.monotonic()
-    objective = total_cost(problem, pairs)
+    pool = eligibility_index(problem).scan()[1]
+    staff = staff_by_occurrence(problem, pairs)
+    cost = cost_terms(
+        plan.config, problem.volunteers, problem.occurrences, staff, pool.nonzero()[0].tolist()
+    )
+    objective = number(sum(cost.values()))
+    stats["cost"] = {k: number(v) for k, v in cost.items()}
     stats["cost_seconds"] = round(time.monotonic() - t3, 3)
     cost_lb = plan.config.weights.uncovered * max(0.0, bound.demand - bound.value)
     t4 = time.monotonic()

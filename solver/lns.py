@@ -36,7 +36,9 @@ from solver.types import Pair, Solution, SolveParams
 
 FULL_MODEL_MAX_PAIRS = 60_000
 """Run phase 2 (the whole model) only up to this many pair variables."""
-FULL_SHARE = 0.3
+FULL_SHARE = 1.0
+GREEDY_ROWS = True
+ROW_SLICE = 0.2
 SLICE = (0.3, 2.0)
 
 
@@ -108,20 +110,40 @@ def _resolve(
     return kept, sol.status is Status.optimal, gain
 
 
-def construct(problem: Problem, params: SolveParams, deadline: float) -> set[Pair] | None:
-    """Volunteers one by one (fewest eligible pairs first), each alone against the cover left."""
+def _feasible_row(problem: Problem, v: int, params: SolveParams, limit: float) -> set[Pair] | None:
+    """Any roster of volunteer ``v`` alone that keeps v's hard rules (no objective)."""
+    sub, _, _ = subproblem(problem, [v], set())
+    ctx = build_model(sub, SolveParams(time_limit=limit, workers=params.workers, seed=params.seed))
+    ctx.model.ClearObjective()
+    sol = solve_context(ctx, limit)
+    return {(o, v) for o, _ in sol.assignments} if sol.status.has_roster else None
+
+
+def construct(
+    problem: Problem, params: SolveParams, deadline: float, greedy_rows: bool = False
+) -> set[Pair] | None:
+    """A roster that keeps every volunteer's hard rules, volunteer by volunteer.
+
+    With ``greedy_rows`` each volunteer (fewest eligible pairs first) is solved alone
+    against the cover left by those before, in a short slice; otherwise (and when that
+    finds nothing) any row that keeps the volunteer's rules is taken. None when some
+    volunteer has no such row.
+    """
     rng = random.Random(params.seed)
     order = sorted(range(len(problem.volunteers)),
                    key=lambda v: (len(problem.by_volunteer[v]), rng.random()))  # fmt: skip
     roster: set[Pair] = set()
     for i, v in enumerate(order):
         left = deadline - time.monotonic()
-        share = max(0.2, left / max(1, len(order) - i) * 0.8)
-        got, _, _ = _resolve(problem, [v], roster, None, params, share, rng.randrange(1 << 30))
-        if got is None:  # no roster for v alone in time: retry with all that is left
-            got, _, _ = _resolve(problem, [v], roster, None, params, max(1.0, left), 1)
-            if got is None:
+        got = None
+        if greedy_rows:
+            share = min(ROW_SLICE, max(0.1, left / max(1, len(order) - i) * 0.8))
+            got, _, _ = _resolve(problem, [v], roster, None, params, share, rng.randrange(1 << 30))
+        if got is None:
+            row = _feasible_row(problem, v, params, max(5.0, left))
+            if row is None:
                 return None
+            got = roster | row
         roster = got
     return roster
 
@@ -133,7 +155,7 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     t0 = time.monotonic()
     deadline = t0 + params.time_limit
     stats: dict[str, object] = {"method": "lns"}
-    roster = construct(problem, params, t0 + 0.5 * params.time_limit)
+    roster = construct(problem, params, t0 + 0.5 * params.time_limit, GREEDY_ROWS)
     if roster is None:
         return solve(problem, dataclasses.replace(params, time_limit=deadline - time.monotonic()))
     stats["construct_objective"] = total_cost(problem, roster)
@@ -169,28 +191,34 @@ def _lns(
     problem: Problem, params: SolveParams, roster: set[Pair], deadline: float,
     bound: float | None,
 ) -> tuple[set[Pair], int, int]:  # fmt: skip
+    """Re-solve random neighbourhoods until ``deadline``: ``rows`` (k volunteers over the
+    horizon) and ``window`` (up to m volunteers over ``span`` days); k, m and span adapt."""
     rng = random.Random(params.seed + 7)
     nvol, days = len(problem.volunteers), problem.config.horizon.days
-    cap = max(2.0, nvol / 2)
-    size = {"rows": min(cap, 3.0), "window": min(cap, 8.0)}
-    span = min(days, 14)
+    k, m, span = 2.0, float(min(nvol, 40)), float(min(days, 7))
+    p_window = 0.3 if days <= 28 else 0.7
     tries = better = 0
     cost = total_cost(problem, roster)
-    while time.monotonic() < deadline - SLICE[0] and (bound is None or cost > bound):
-        kind = "rows" if days <= 28 or rng.random() < 0.5 else "window"
-        k = max(1, min(nvol, round(size[kind])))
-        staff = sorted(rng.sample(range(nvol), k))
+    while time.monotonic() < deadline - SLICE[0] and (bound is None or cost > bound + 1e-9):
         window = None
-        if kind == "window":
-            a = rng.randrange(0, max(1, days - span + 1))
-            window = range(a, a + span)
+        if rng.random() < p_window:
+            staff = sorted(rng.sample(range(nvol), max(1, min(nvol, round(m)))))
+            a = rng.randrange(0, max(1, days - round(span) + 1))
+            window = range(a, a + round(span))
+        else:
+            staff = sorted(rng.sample(range(nvol), max(1, min(nvol, round(k)))))
         limit = min(SLICE[1], max(SLICE[0], deadline - time.monotonic()))
         started = time.monotonic()
         got, optimal, gain = _resolve(problem, staff, roster, window, params, limit,
                                       rng.randrange(1 << 30))  # fmt: skip
         tries += 1
-        grow = optimal and time.monotonic() - started < limit / 3
-        size[kind] = min(cap, size[kind] * 1.1) if grow else max(1.0, size[kind] * 0.9)
+        fast = optimal and time.monotonic() - started < limit / 2
+        if window is None:
+            k = min(nvol / 2, k * 1.15) if fast else max(1.0, k * 0.9)
+        elif fast:
+            span, m = min(days, span * 1.15), min(nvol, m * 1.1)
+        else:
+            span, m = max(2.0, span * 0.9), max(2.0, m * 0.95)
         if got is not None and gain > -1e-9:
             roster = got
             if gain > 1e-9:

@@ -52,44 +52,67 @@ FAMILIES: tuple[tuple[str, Callable[[ModelContext], Any]], ...] = (
 """Every constraint family, in the order they are added (names match the modules)."""
 
 
-def add_hint(ctx: ModelContext, complete_seconds: float = 5.0) -> str:
-    """Hint the model from ``params.hint`` (and ``fixed``); return how ("", full, pairs).
+def _completion(ctx: ModelContext, hint: set, fix_hinted: bool, seconds: float) -> list | None:
+    """Values of every variable for a roster inside ``hint`` (None if none found).
 
-    CP-SAT uses a hint far better when it is complete, so the hinted pairs are first
-    fixed in a clone of the model and the (cheap) rest solved: every auxiliary variable
-    then gets its value too. If the hinted pairs break a hard rule, only the pairs are
-    hinted (1 if hinted, else 0) and CP-SAT repairs what it can.
+    Pairs outside the hint are fixed to 0 in a clone; hinted pairs are fixed to 1
+    (``fix_hinted``) or left free with the hint as a CP-SAT hint, so a hint that breaks
+    a rule is repaired by dropping as few of its pairs as the objective prefers.
     """
-    hint = (ctx.params.hint | ctx.params.fixed) & ctx.x.keys()
-    if not ctx.params.hint and not ctx.params.fixed:
-        return ""
-    ctx.stats["hinted_pairs"] = len(hint)
     clone = ctx.model.Clone()
     proto = clone.Proto()
     for pair, var in ctx.x.items():
+        if pair in hint and not fix_hinted:
+            clone.AddHint(clone.GetBoolVarFromProtoIndex(var.Index()), True)
+            continue
         value = int(pair in hint)
         domain = proto.variables[var.Index()].domain
         domain.clear()
         domain.extend([value, value])
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = complete_seconds
+    solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(ctx.params.seed)
+    solver.parameters.cp_model_presolve = False
+    solver.parameters.linearization_level = 0
+    solver.parameters.stop_after_first_solution = fix_hinted
     code = solver.Solve(clone)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return list(solver.ResponseProto().solution)
+    return None
+
+
+def add_hint(ctx: ModelContext, seconds: float = 3.0) -> str:
+    """Hint the model from ``params.hint`` (and ``fixed``); return how ("", full, repaired...).
+
+    CP-SAT uses a hint far better when it is complete, so the hinted pairs are fixed in
+    a clone of the model and the rest (auxiliaries: shortfalls, day-worked flags...)
+    solved by propagation. If the hinted roster breaks a hard rule, the clone instead
+    keeps only pairs of the hint and repairs it (a small search). If even that fails,
+    only the pairs are hinted (1 if hinted, else 0).
+    """
+    if not ctx.params.hint and not ctx.params.fixed:
+        return ""
+    hint = set((ctx.params.hint | ctx.params.fixed) & ctx.x.keys())
+    ctx.stats["hinted_pairs"] = len(hint)
+    how = "full"
+    values = _completion(ctx, hint, True, seconds)
+    if values is None:
+        how = "repaired (the hint breaks a hard rule)"
+        values = _completion(ctx, hint, False, seconds)
     target = ctx.model.Proto().solution_hint
     target.vars.clear()
     target.values.clear()
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = solver.ResponseProto().solution
+    if values is not None:
         target.vars.extend(range(len(values)))
         target.values.extend(values)
-        ctx.stats["hint"] = "full"
-        return "full"
-    for pair, var in ctx.x.items():
-        target.vars.append(var.Index())
-        target.values.append(int(pair in hint))
-    ctx.stats["hint"] = "pairs (the hint breaks a hard rule)"
-    return "pairs"
+    else:
+        how = "pairs only (no repair found)"
+        for pair, var in ctx.x.items():
+            target.vars.append(var.Index())
+            target.values.append(int(pair in hint))
+    ctx.stats["hint"] = how
+    return how
 
 
 def build_model(problem: Problem, params: SolveParams, explain: bool = False) -> ModelContext:

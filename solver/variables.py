@@ -46,6 +46,7 @@ class ModelContext:
     stats: dict[str, int] = field(default_factory=dict)
     _worked: dict[tuple[int, int], Lit] = field(default_factory=dict)
     _total: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    _clique: dict[tuple[int, int], bool] = field(default_factory=dict)
     _by_day: dict[int, dict[int, list[tuple[int, cp_model.IntVar]]]] = field(default_factory=dict)
 
     # --- costs -------------------------------------------------------------------------
@@ -84,6 +85,25 @@ class ModelContext:
             self._by_day[v] = days
         return self._by_day[v]
 
+    def day_is_clique(self, v: int, d: int) -> bool:
+        """Any two of ``v``'s shifts starting on day ``d`` conflict (rest or overlap).
+
+        Then rest allows at most one of them, so per-day caps a single shift satisfies
+        are redundant and the day-worked flag is simply their sum.
+        """
+        key = (v, d)
+        if key not in self._clique:
+            occ = self.problem.occurrences
+            pairs = self.by_day(v).get(d, [])
+            rest = (self.problem.limits[v].min_rest_minutes or 0) * 60
+            if len(pairs) < 2:
+                self._clique[key] = True
+            else:
+                last_start = max(occ[o].start.timestamp() for o, _ in pairs)
+                first_end = min(occ[o].end.timestamp() for o, _ in pairs)
+                self._clique[key] = last_start < first_end + rest
+        return self._clique[key]
+
     def worked(self, v: int, d: int) -> Lit:
         """w[v, d]: volunteer ``v`` has a shift starting on day ``d`` (exact, both ways)."""
         key = (v, d)
@@ -97,9 +117,12 @@ class ModelContext:
             else:
                 lit = self.model.NewBoolVar(f"w[{v},{d}]")
                 xs = [var for _, var in pairs]
-                for var in xs:
-                    self.model.AddImplication(var, lit)
-                self.model.AddBoolOr(xs).OnlyEnforceIf(lit)
+                if self.day_is_clique(v, d):
+                    self.model.Add(lit == sum(xs))  # at most one shift: w is their sum
+                else:
+                    for var in xs:
+                        self.model.AddImplication(var, lit)
+                    self.model.AddBoolOr(xs).OnlyEnforceIf(lit)
                 self.count("worked_day_vars")
             self._worked[key] = lit
         return self._worked[key]

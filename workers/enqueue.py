@@ -17,7 +17,7 @@ from rq.serializers import JSONSerializer
 from scheduler.models import Plan
 from workers.keys import nightly_job_id, replan_job_id
 from workers.settings import Settings
-from workers.store import PlanStore
+from workers.store import Intake, PlanStore
 
 REPLAN_FUNC = "workers.jobs.replan_job"
 NIGHTLY_FUNC = "workers.jobs.nightly_job"
@@ -33,32 +33,41 @@ def _retry(settings: Settings) -> Retry | None:
     return Retry(max=settings.retries, interval=list(settings.retry_intervals))
 
 
-def ensure_replan(conn: redis.Redis, settings: Settings, store: PlanStore, gen: int) -> str | None:
-    """Make sure the re-plan job of generation ``gen`` exists (enqueue it once, unique id).
+def job_key_prefix(settings: Settings, plan_id: str) -> str:
+    """RQ's key of re-plan job generation N is this prefix followed by N."""
+    return Job.key_for(replan_job_id(settings.key_prefix, plan_id, 0))[:-1]
 
-    Called by whoever created the pending flag, and by any later intake that finds the
-    flag but not its job (a client that died between the two): either way one job.
+
+def request_replan(
+    conn: redis.Redis, settings: Settings, store: PlanStore, event_id: str | None = None,
+    record: dict | None = None,
+) -> tuple[Intake, str | None]:  # fmt: skip
+    """Store an event (if given) and make sure one re-plan job is pending; (intake, job id).
+
+    Whoever finds the pending generation without its RQ job (the caller that created the
+    flag, or any later one if that caller died before enqueueing) enqueues it, with a
+    unique id derived from the generation: however many race, one job.
     """
-    if gen <= 0:
-        return None
-    job_id = replan_job_id(settings.key_prefix, store.plan_id, gen)
-    if Job.exists(job_id, connection=conn):
-        return job_id
-    with contextlib.suppress(DuplicateJobError):
-        make_queue(conn, settings.queue).enqueue(
-            REPLAN_FUNC,
-            settings.key_prefix,
-            store.plan_id,
-            gen,
-            job_id=job_id,
-            unique=True,
-            job_timeout=settings.effective_job_timeout,
-            retry=_retry(settings),
-            result_ttl=86_400,
-            failure_ttl=7 * 86_400,
-            description=f"re-plan {store.plan_id} (generation {gen})",
-        )
-    return job_id
+    intake = store.intake(event_id, record, job_key_prefix(settings, store.plan_id))
+    if intake.gen <= 0:
+        return intake, None
+    job_id = replan_job_id(settings.key_prefix, store.plan_id, intake.gen)
+    if intake.missing:
+        with contextlib.suppress(DuplicateJobError):
+            make_queue(conn, settings.queue).enqueue(
+                REPLAN_FUNC,
+                settings.key_prefix,
+                store.plan_id,
+                intake.gen,
+                job_id=job_id,
+                unique=True,
+                job_timeout=settings.effective_job_timeout,
+                retry=_retry(settings),
+                result_ttl=86_400,
+                failure_ttl=7 * 86_400,
+                description=f"re-plan {store.plan_id} (generation {intake.gen})",
+            )
+    return intake, job_id
 
 
 def schedule_nightly(
@@ -98,4 +107,4 @@ def submit_plan(
     rev = store.save_plan(plan)
     if not replan:
         return rev, None
-    return rev, ensure_replan(conn, settings, store, store.intake(None, None).gen)
+    return rev, request_replan(conn, settings, store)[1]

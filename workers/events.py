@@ -23,7 +23,7 @@ from pydantic import model_validator as _after
 from scheduler.errors import ConfigError, Problem, problems_from_validation
 from scheduler.expand import localize
 from scheduler.models import Frozen, Ident, NonNegInt, Plan, _naive_local
-from workers.enqueue import ensure_replan
+from workers.enqueue import request_replan
 from workers.settings import Settings
 from workers.store import PlanStore
 
@@ -198,7 +198,7 @@ def record_event(record: dict[str, Any]) -> Event:
 # ---- durable, idempotent intake ------------------------------------------------------
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-_plan_cache: dict[tuple[int, str, str], tuple[int, Plan]] = {}
+_plan_cache: dict[tuple[str, str, str], tuple[int, Plan]] = {}
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,8 @@ def _plan_for(store: PlanStore, source: str) -> Plan:
                 )
             ]
         )
-    key = (id(store.conn), store.prefix, store.plan_id)
+    kw = store.conn.connection_pool.connection_kwargs
+    key = (f"{kw.get('host')}:{kw.get('port')}/{kw.get('db')}", store.prefix, store.plan_id)
     hit = _plan_cache.get(key)
     if hit is not None and hit[0] == int(rev):
         return hit[1]
@@ -280,9 +281,8 @@ def accept_event(
             [Problem(source, "id", f"event id {eid!r}: use 1-128 of A-Z a-z 0-9 _ . : -")]
         )
     accepted_at = dt.datetime.now(dt.UTC)
-    res = store.intake(eid, event_record(event, eid, accepted_at))
+    res, job_id = request_replan(conn, settings, store, eid, event_record(event, eid, accepted_at))
     if settings.wait_aof:
         confirm_on_disk(conn)
-    job_id = ensure_replan(conn, settings, store, res.gen) if res.gen else None
     done = None if res.is_new else store.event_done_in(eid)
     return Accepted(eid, res.seq, not res.is_new, done, job_id)

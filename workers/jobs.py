@@ -14,17 +14,27 @@ import datetime as dt
 import importlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 from rq import get_current_job
 
+from scheduler.cost import total_cost
 from scheduler.diff import diff_rosters
 from scheduler.problem import Problem
 from scheduler.roster import Roster
 from solver.types import Progress, Solution, SolveParams
 from workers.connection import connect
-from workers.replan import apply_events, change_stats, solve_params, stability, with_replan_stats
+from workers.repair import repaired_roster
+from workers.replan import (
+    apply_events,
+    change_stats,
+    roster_pairs,
+    solve_params,
+    stability,
+    with_replan_stats,
+)
 from workers.settings import Settings, get_settings
 from workers.store import PlanStore, Snapshot, VersionMeta
 from workers.stream import notifications
@@ -79,12 +89,63 @@ def _needs_work(snap: Snapshot, force: bool) -> bool:
     return snap.meta.events_through < len(snap.event_ids) or snap.meta.config_rev != snap.config_rev
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One computed candidate version (not yet published)."""
+
+    roster: Roster | None
+    failure: str | None
+    seconds: float
+
+
+def _solve(problem: Problem, stab: Any, settings: Settings, version: int) -> Attempt:
+    params: SolveParams = solve_params(
+        stab,
+        time_limit=settings.time_limit,
+        workers=settings.solver_workers,
+        max_changes=settings.max_changes,
+        on_progress=_progress_recorder(),
+    )
+    t0 = time.monotonic()
+    roster, _solution = load_planner(settings.planner)(problem, params, version=version)
+    seconds = round(time.monotonic() - t0, 3)
+    if not roster.status.has_roster:
+        why = f"no roster ({roster.status.value}): {roster.explanation or 'no explanation'}"
+        return Attempt(None, why, seconds)
+    return Attempt(roster, None, seconds)
+
+
+def _candidate(
+    problem: Problem, snap: Snapshot, stab: Any, settings: Settings, force: bool
+) -> Attempt:
+    """Repair the published roster when that is the mode, only events changed since it
+    (a new config gets a full solve) and the repair passes the checker; else solve."""
+    version = snap.version + 1
+    same_config = snap.meta is not None and snap.meta.config_rev == snap.config_rev
+    if snap.roster is not None and settings.replan_mode == "repair" and same_config and not force:
+        t0 = time.monotonic()
+        roster = repaired_roster(
+            problem,
+            stab.previous,
+            stab.fixed,
+            stab.frozen,
+            max_changes=settings.max_changes,
+            version=version,
+        )
+        if roster is not None:
+            return Attempt(roster, None, round(time.monotonic() - t0, 3))
+    return _solve(problem, stab, settings, version)
+
+
 def run_replan(
     conn: redis.Redis, settings: Settings, plan_id: str, *, force: bool = False, job: str = ""
 ) -> dict[str, Any]:
-    """Re-plan ``plan_id`` from the stored state and publish; returns a JSON summary."""
+    """Re-plan ``plan_id`` from the stored state and publish; returns a JSON summary.
+
+    In ``repair`` mode a repaired roster that still has gaps is followed by a solver run
+    from it, published as a further version only if it costs less (change cost included).
+    """
     store = PlanStore(conn, settings.key_prefix, plan_id)
-    planner = load_planner(settings.planner)
     for _attempt in range(MAX_RACES):
         snap = store.snapshot()
         if not _needs_work(snap, force):
@@ -92,60 +153,103 @@ def run_replan(
             return {"published": False, "version": snap.version, "reason": "up to date"}
         done_through = snap.meta.events_through if snap.meta else 0
         new_events = list(snap.events[done_through:])
-        plan = apply_events(snap.plan, snap.events)
-        problem = compile_problem(plan)
+        problem = compile_problem(apply_events(snap.plan, snap.events))
         now = settings.clock().astimezone(problem.tz)
-        stab = stability(problem, snap.roster, now, dt.timedelta(hours=settings.freeze_hours))
-        params: SolveParams = solve_params(
-            stab,
-            time_limit=settings.time_limit,
-            workers=settings.solver_workers,
-            max_changes=settings.max_changes,
-            on_progress=_progress_recorder(),
-        )
-        t0 = time.monotonic()
-        roster, _solution = planner(problem, params, version=snap.version + 1)
-        seconds = round(time.monotonic() - t0, 3)
-        if not roster.status.has_roster:
-            why = f"no roster ({roster.status.value}): {roster.explanation or 'no explanation'}"
-            return _failed(store, job, snap, why, seconds)
-        stats = change_stats(problem, stab, roster, new_events) if snap.roster else {}
-        if snap.roster is not None and roster.total_missing > stats["missing_before"]:
-            why = (
-                f"re-plan is worse on coverage ({roster.total_missing} person-shifts missing "
-                f"vs {stats['missing_before']} keeping the current roster)"
-            )
-            return _failed(store, job, snap, why, seconds)
-        stats |= {"previous_version": snap.version or None, "solve_seconds": seconds}
-        roster = with_replan_stats(roster, stats)
-        diff = diff_rosters(snap.roster, roster)
-        meta = VersionMeta(
-            version=snap.version + 1,
-            events_through=len(snap.event_ids),
-            config_rev=snap.config_rev,
-            published_at=dt.datetime.now(dt.UTC).isoformat(),
-            job=job or None,
-        )
-        ok, version = store.publish(
-            snap.version,
-            roster,
-            meta,
-            list(snap.event_ids[done_through:]),
-            notifications(diff, new_events),
-            maxlen=settings.stream_maxlen,
-        )
-        if ok:
-            store.set_status(
-                last_job=job,
-                last_result="published",
-                version=version,
-                last_error=None,
-                changed=stats.get("changed"),
-                solve_seconds=seconds,
-            )
-            return {"published": True, "version": version, "changed": stats.get("changed")}
-        # another job published first: start again from its version
+        freeze = dt.timedelta(hours=settings.freeze_hours)
+        stab = stability(problem, snap.roster, now, freeze)
+        attempt = _candidate(problem, snap, stab, settings, force)
+        out = _publish(store, settings, snap, problem, stab, attempt, new_events, job)
+        if out is None:
+            continue  # another job published first: start again from its version
+        if not out["published"] or out.get("method") != "repair" or not out.get("missing"):
+            return out
+        # the repair left gaps: let the solver try from it (a further version if better)
+        snap2 = store.snapshot()
+        if snap2.version != out["version"] or _needs_work(snap2, False):
+            return out  # newer events: their re-plan takes over
+        left = None if settings.max_changes is None else settings.max_changes - out["changed"]
+        if left is not None and left <= 0:
+            return out  # the change cap is spent on this re-plan
+        stab2 = stability(problem, snap2.roster, now, freeze)
+        capped = settings.model_copy(update={"max_changes": left})
+        better = _solve(problem, stab2, capped, snap2.version + 1)
+        prev_cost = total_cost(problem, stab2.previous, stab2.previous)
+        if (
+            better.roster is None
+            or total_cost(problem, roster_pairs(problem, better.roster)[0], stab2.previous)
+            >= prev_cost
+        ):
+            return out
+        improved = _publish(store, settings, snap2, problem, stab2, better, [], job)
+        return {**out, "improved": improved}
     raise RuntimeError(f"lost the publish race {MAX_RACES} times for plan {plan_id!r}")
+
+
+def _publish(
+    store: PlanStore,
+    settings: Settings,
+    snap: Snapshot,
+    problem: Problem,
+    stab: Any,
+    attempt: Attempt,
+    new_events: list[dict[str, Any]],
+    job: str,
+) -> dict[str, Any] | None:
+    """Publish the attempt with check-and-set; None on a lost race, else a summary."""
+    roster = attempt.roster
+    if roster is None:
+        return _failed(store, job, snap, attempt.failure or "no roster", attempt.seconds)
+    stats = change_stats(problem, stab, roster, new_events) if snap.roster else {}
+    if snap.roster is not None and roster.total_missing > stats["missing_before"]:
+        why = (
+            f"re-plan is worse on coverage ({roster.total_missing} person-shifts missing "
+            f"vs {stats['missing_before']} keeping the current roster)"
+        )
+        return _failed(store, job, snap, why, attempt.seconds)
+    method = roster.stats.get("method", "solve")
+    stats |= {
+        "previous_version": snap.version or None,
+        "method": method,
+        "solve_seconds": attempt.seconds,
+    }
+    roster = with_replan_stats(roster, stats)
+    diff = diff_rosters(snap.roster, roster)
+    unchanged_input = snap.meta is not None and snap.meta.config_rev == snap.config_rev
+    if snap.roster is not None and not new_events and unchanged_input and diff.changed == 0:
+        store.set_status(last_job=job, last_result="no change", version=snap.version)
+        return {"published": False, "version": snap.version, "reason": "no change"}
+    meta = VersionMeta(
+        version=snap.version + 1,
+        events_through=len(snap.event_ids),
+        config_rev=snap.config_rev,
+        published_at=dt.datetime.now(dt.UTC).isoformat(),
+        job=job or None,
+    )
+    ok, version = store.publish(
+        snap.version,
+        roster,
+        meta,
+        list(snap.event_ids[len(snap.event_ids) - len(new_events) :]) if new_events else [],
+        notifications(diff, new_events),
+        maxlen=settings.stream_maxlen,
+    )
+    if not ok:
+        return None
+    store.set_status(
+        last_job=job,
+        last_result="published",
+        version=version,
+        last_error=None,
+        changed=stats.get("changed"),
+        solve_seconds=attempt.seconds,
+    )
+    return {
+        "published": True,
+        "version": version,
+        "changed": stats.get("changed"),
+        "method": method,
+        "missing": roster.total_missing,
+    }
 
 
 def _failed(store: PlanStore, job: str, snap: Snapshot, why: str, seconds: float) -> dict:
@@ -177,5 +281,9 @@ def nightly_job(prefix: str, plan_id: str, date: str) -> dict[str, Any]:
     """RQ entry point of the nightly run: a full re-plan (published even without events)."""
     settings = get_settings(key_prefix=prefix)
     job = get_current_job()
-    out = run_replan(_conn(settings), settings, plan_id, force=True, job=job.id if job else "")
-    return {**out, "date": date}
+    conn = _conn(settings)
+    out = run_replan(conn, settings, plan_id, force=True, job=job.id if job else "")
+    from workers.nightly import schedule_next
+
+    next_id, _, when = schedule_next(PlanStore(conn, prefix, plan_id), settings, date)
+    return {**out, "date": date, "next": next_id, "next_at": when.isoformat()}

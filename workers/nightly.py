@@ -5,7 +5,8 @@ schedulers (the job id is unique per plan and date, enqueued with ``unique=True`
 
 * RQ scheduling: ``rota nightly PLAN`` schedules the run at ``ROTA_NIGHTLY_AT`` local
   time (``enqueue_at``); a worker started with the scheduler (``rota worker``, the
-  default) enqueues it when due. Schedule the next night from cron or after each run.
+  default) enqueues it when due, and each run schedules the next one (the next night
+  still ahead), so one ``rota nightly PLAN`` keeps it going.
 * cron: ``0 2 * * * ROTA_REDIS_URL=redis://... rota nightly PLAN --now``.
 """
 
@@ -44,4 +45,17 @@ def schedule(
         when = run_time(tz, settings.nightly_at, now, day)
         day = when.date()
     job_id, new = schedule_nightly(store.conn, settings, store.plan_id, when, day.isoformat())
+    return job_id, new, when
+
+
+def schedule_next(store: PlanStore, settings: Settings, done: str) -> tuple[str, bool, dt.datetime]:
+    """After the run of date ``done``: schedule the next night that is still ahead."""
+    tz = ZoneInfo(store.load_plan().config.timezone)
+    now = dt.datetime.now(dt.UTC)
+    when = run_time(tz, settings.nightly_at, now, dt.date.fromisoformat(done) + dt.timedelta(1))
+    if when <= now:
+        when = run_time(tz, settings.nightly_at, now, None)
+    job_id, new = schedule_nightly(
+        store.conn, settings, store.plan_id, when, when.date().isoformat()
+    )
     return job_id, new, when

@@ -6,6 +6,7 @@ Nothing connects here; :mod:`workers.connection` builds the Redis client from th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     """Optional hard cap on assignments changed by one re-plan."""
     now: dt.datetime | None = None
     """Fixed clock for tests and replays (ISO; naive = UTC). Unset = the real clock."""
+    replan_mode: Literal["repair", "solve"] = "repair"
+    """``repair``: keep the published roster and fill its gaps (milliseconds, fewest changes),
+    then run the solver only if gaps remain; ``solve``: always run the solver."""
     planner: str = "solver.pipeline:plan_roster"
     """``module:function`` with the signature of ``solver.pipeline.plan_roster``."""
     wait_aof: bool = False

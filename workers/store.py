@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.commands.core import Script
 
 from scheduler.models import Plan
 from scheduler.roster import Roster
@@ -41,8 +42,10 @@ end
 return {1, new}
 """
 
-# KEYS: events, event_log, queued, jobgen, event_done. ARGV: id ('' = none), record json.
-# Returns {is_new, seq, gen, fresh}: fresh = 1 when this call created the pending flag.
+# KEYS: events, event_log, queued, jobgen, event_done. ARGV: id ('' = none), record json,
+# RQ job key prefix of this plan's re-plan jobs (generation appended).
+# Returns {is_new, seq, gen, missing}: missing = 1 when the pending generation has no RQ job
+# yet (this call created the flag, or a client died between flag and enqueue).
 _INTAKE = """
 local new, seq = 0, 0
 if ARGV[1] ~= '' then
@@ -55,10 +58,12 @@ if ARGV[1] ~= '' then
   end
 end
 local gen = redis.call('GET', KEYS[3])
-if gen then return {new, seq, tonumber(gen), 0} end
-gen = redis.call('INCR', KEYS[4])
-redis.call('SET', KEYS[3], gen)
-return {new, seq, gen, 1}
+if not gen then
+  gen = redis.call('INCR', KEYS[4])
+  redis.call('SET', KEYS[3], gen)
+  return {new, seq, gen, 1}
+end
+return {new, seq, tonumber(gen), 1 - redis.call('EXISTS', ARGV[3] .. gen)}
 """
 
 _CLAIM = """
@@ -72,7 +77,7 @@ class Intake:
     is_new: bool
     seq: int
     gen: int  # pending job generation (0: none needed, the event is already done)
-    fresh: bool  # this call created the pending flag: enqueue the job
+    missing: bool  # the pending generation has no RQ job yet: enqueue it
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,17 @@ class Snapshot:
     meta: VersionMeta | None
     event_ids: tuple[str, ...]  # accepted so far, in order (seq = position + 1)
     events: tuple[dict[str, Any], ...]  # records, same order
+
+
+_SCRIPTS: dict[str, Script] = {}
+
+
+def _script(conn: redis.Redis, text: str) -> Any:
+    """A script run by SHA (EVALSHA, loaded on first use), bound to ``conn``."""
+    script = _SCRIPTS.get(text)
+    if script is None:
+        script = _SCRIPTS[text] = Script(None, text.encode())  # type: ignore[arg-type]
+    return lambda keys, args: script(keys=keys, args=args, client=conn)
 
 
 def _text(raw: bytes | str | None) -> str | None:
@@ -174,21 +190,24 @@ class PlanStore:
             self.keys.event_done,
             self.keys.roster(new),
         ]
-        ok, version = self.conn.eval(_PUBLISH, len(keys), *keys, *args)
+        ok, version = _script(self.conn, _PUBLISH)(keys, args)
         return bool(ok), int(version)
 
     # ---- events and the pending flag ----------------------------------------------
-    def intake(self, event_id: str | None, record: dict[str, Any] | None) -> Intake:
+    def intake(
+        self, event_id: str | None, record: dict[str, Any] | None, job_key_prefix: str
+    ) -> Intake:
         """Store an event (if given, idempotently) and make sure a re-plan is pending."""
         k = self.keys
         keys = [k.events, k.event_log, k.queued, k.jobgen, k.event_done]
         body = json.dumps(record, separators=(",", ":")) if record is not None else ""
-        new, seq, gen, fresh = self.conn.eval(_INTAKE, len(keys), *keys, event_id or "", body)
-        return Intake(bool(new), int(seq), int(gen), bool(fresh))
+        args = [event_id or "", body, job_key_prefix]
+        new, seq, gen, missing = _script(self.conn, _INTAKE)(keys, args)
+        return Intake(bool(new), int(seq), int(gen), bool(missing))
 
     def claim(self, gen: int) -> bool:
         """A starting job clears the pending flag if it is still its own generation."""
-        return bool(self.conn.eval(_CLAIM, 1, self.keys.queued, str(gen)))
+        return bool(_script(self.conn, _CLAIM)([self.keys.queued], [str(gen)]))
 
     def pending_gen(self) -> int | None:
         raw = self.conn.get(self.keys.queued)

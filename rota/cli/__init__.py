@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from rota.cli import bench, generate, plan, queue
+from rota.cli import bench, generate, plan, plan_city, queue
 from rota.cli.common import RotaGroup
 
 
@@ -26,6 +26,7 @@ def cli() -> None:
 
 cli.add_command(plan.validate)
 cli.add_command(plan.plan)
+cli.add_command(plan_city.plan_city)
 cli.add_command(generate.generate)
 cli.add_command(bench.bench)
 for _command in queue.COMMANDS:

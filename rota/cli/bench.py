@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from rota.cli.bench_nrp import nrp
+from rota.cli.bench_scale import scale
+from rota.cli.bench_scenarios import scenarios
 from rota.cli.bench_surge import surge
 
 
@@ -14,4 +16,6 @@ def bench() -> None:
 
 
 bench.add_command(nrp)
+bench.add_command(scenarios)
 bench.add_command(surge)
+bench.add_command(scale)

@@ -183,7 +183,7 @@ def write_summary(
 @click.option("--force", is_flag=True, help="re-solve instances already in --out")
 @click.option("--method", type=click.Choice(["lns", "cp-sat"]), default="lns", show_default=True)
 @click.option("--best-known", type=click.Path(path_type=Path), default=None,
-              help="CSV of best-known bounds [default: ../best_known.csv from the files]")  # fmt: skip
+              help="CSV of bounds [default: ../best_known.csv from the files]")  # fmt: skip
 def nrp(
     files: tuple[Path, ...], time_limit: float, workers: int, seed: int, out: Path,
     force: bool, method: str, best_known: Path | None,

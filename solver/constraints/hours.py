@@ -41,7 +41,9 @@ def add_hours(ctx: ModelContext) -> int:
     added = 0
     for v, pairs in enumerate(ctx.vol_vars):
         lim = problem.limits[v]
-        for day_pairs in ctx.by_day(v).values():
+        for d, day_pairs in ctx.by_day(v).items():
+            if ctx.day_is_clique(v, d):
+                continue  # rest allows one shift that day, and one fits every cap (pruned)
             added += _cap(ctx, day_pairs, lim.max_day_minutes, "minutes")
             added += _cap(ctx, day_pairs, lim.max_shifts_per_day, "shifts")
         if lim.max_week_minutes is not None:

@@ -207,6 +207,19 @@ def test_max_weekends_counts_a_cut_weekend_once() -> None:
     p = _days(12, rules={"max_weekends": 1})
     ok(p, roster_of(p, *_daily("v1", 3, 4)))  # Sat + Sun: one weekend
     only(p, roster_of(p, *_daily("v1", 4, 10)), "2 weekends worked (max 1)")
+    # Sun 2 Feb .. Sat 8 Feb: the horizon cuts both weekends to one day; each still counts
+    p = problem_of(horizon={"start": "2020-02-02", "days": 7}, rules={"max_weekends": 1})
+    ok(p, roster_of(p, ("v1", "day", "02-02"), ("v1", "day", "02-05")))
+    only(p, roster_of(p, ("v1", "day", "02-02"), ("v1", "day", "02-08")), "2 weekends worked")
+
+
+def test_times_without_offset_are_rejected() -> None:
+    p = problem_of()
+    r = roster_of(p, ("v1", "day", "01-29"))
+    a = r.assignments[0]
+    naive = a.model_copy(update={"start": a.start.replace(tzinfo=None)})
+    v = check_roster(p, _with(r, assignments=(naive,))).violations
+    assert "times must carry the plan's UTC offset" in v[0]
 
 
 def test_forbidden_successions() -> None:
@@ -368,3 +381,18 @@ def test_independent_expansion_agrees_with_expand() -> None:
             for o in mine] == [(o.site, o.shift, o.start, o.end, o.need, o.require, o.night,
                                 o.day, o.week) for o in theirs]  # fmt: skip
     assert [o.need for o in mine] == [3, 3, 0, 0, 0]
+
+
+def test_count_shortfalls_per_occurrence() -> None:
+    from scheduler.shortfalls import count_shortfalls, totals
+
+    sites = [{"id": "exit-se", "pattern": "three-8h", "need": 2, "require": {"medic": 2, "x": 1}}]
+    vols = people({"id": "v1", "skills": "medic;x"}, {"id": "v2", "skills": "medic"}, n=3)
+    p = problem_of(sites=sites, volunteers=vols, horizon={"start": "2020-01-29", "days": 1})
+    pairs = pairs_of(p, ("v1", "night", "01-29"), ("v2", "night", "01-29"), ("v3", "day", "01-29"))
+    assert count_shortfalls(p, pairs) == [
+        (1, 1, {"medic": 2, "x": 1}),  # day: v3 only
+        (2, 2, {"medic": 2, "x": 1}),  # evening: nobody
+    ]  # night is fully staffed and skilled: not listed
+    assert totals(count_shortfalls(p, pairs)) == (3, 6)
+    assert count_shortfalls(p, pairs | {(0, 2)}) == count_shortfalls(p, pairs)  # over need

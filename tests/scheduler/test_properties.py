@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.build import build_roster
-from scheduler.checker import check_roster, expand_config
+from scheduler.checker import check_roster, expand_config, fairness_pool, vol_limits
 from scheduler.cost import total_cost
 from scheduler.greedy import greedy
 from scheduler.loading import plan_from_dict
@@ -89,7 +89,10 @@ def configs(draw: st.DrawFn, with_min_rules: bool = False) -> dict[str, Any]:
             "require": {k: draw(st.integers(0, 2)) for k in draw(st.sets(st.sampled_from(SKILLS)))},
         }
         if draw(st.booleans()):
-            site["location"] = {"lat": 31.1, "lon": 121.1}
+            site["location"] = {
+                "lat": 31 + draw(st.floats(0, 0.3)),
+                "lon": 121 + draw(st.floats(0, 0.3)),
+            }
         if teams and draw(st.integers(0, 3)) == 0:
             site["adopted_by"] = [draw(st.sampled_from(teams))]
         if draw(st.integers(0, 3)) == 0:
@@ -110,7 +113,7 @@ def configs(draw: st.DrawFn, with_min_rules: bool = False) -> dict[str, Any]:
         "max_hours_per_week": st.sampled_from([16, 24, 40]),
         "max_consecutive_days": st.integers(1, 4),
         "max_night_shifts_per_week": st.integers(0, 3),
-        "max_travel_km": st.sampled_from([5, 15]),
+        "max_travel_km": st.sampled_from([2, 5, 15]),
         "max_shifts_per_day": st.integers(1, 2),
         "max_weekends": st.integers(0, 1),
         "max_hours_total": st.sampled_from([16, 40]),
@@ -203,3 +206,13 @@ def test_checker_expansion_matches_expand(cfg: dict[str, Any]) -> None:
         for o in problem.occurrences
     ]
     assert mine == theirs
+
+
+@FAST
+@given(configs())
+def test_checker_fairness_pool_is_the_eligible_set(cfg: dict[str, Any]) -> None:
+    problem = _problem(cfg)
+    limits = [vol_limits(problem.config.rules, v) for v in problem.volunteers]
+    none: list[list[Any]] = [[] for _ in problem.volunteers]
+    pool = fairness_pool(problem, none, limits, expand_config(problem.config))
+    assert pool == {v for vols in problem.eligible for v in vols}

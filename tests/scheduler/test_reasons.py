@@ -109,6 +109,14 @@ def test_free_volunteers_left_unused_said_honestly() -> None:
     text = reason_for(p, pairs, occ(p, "day"))
     assert "1 missing" in text and "0 assigned" in text
     assert "3 free volunteers were left unused" in text
+    assert "priority 0" not in text
+    p = problem_of(
+        volunteers=people(n=1),
+        horizon=ONE_DAY,
+        sites=[{"id": "exit-se", "pattern": "three-8h", "need": 1, "priority": 0}],
+    )
+    text = reason_for(p, frozenset(), occ(p, "day"))
+    assert "1 free volunteer was left unused" in text and "has priority 0" in text
 
 
 @pytest.mark.parametrize(

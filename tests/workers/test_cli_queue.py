@@ -106,6 +106,7 @@ def test_status_shows_a_failed_replan(
     rota("submit", str(config))
     run_burst(conn, settings)
     monkeypatch.setenv("ROTA_PLANNER", "tests.workers.planners:no_roster")
+    monkeypatch.setenv("ROTA_REPLAN_MODE", "solve")
     rota("event", "site-close", "tiny", "--site", "exit-se", *WINDOW)
     run_burst(conn, settings)
     code, out, _ = rota("status", "tiny")

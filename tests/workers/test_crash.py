@@ -46,6 +46,7 @@ def test_worker_killed_mid_solve_is_retried_and_publishes_once(
         **os.environ,
         "ROTA_PLANNER": "tests.workers.planners:slow",
         "ROTA_TEST_SLEEP": "60",
+        "ROTA_REPLAN_MODE": "solve",
         "PYTHONPATH": str(ROOT),
     }
     proc = subprocess.Popen(

@@ -9,6 +9,7 @@ import redis
 
 from scheduler.errors import ConfigError
 from tests.workers.conftest import run_burst, submitted
+from workers.enqueue import job_key_prefix
 from workers.events import accept_event
 from workers.keys import PlanKeys
 from workers.settings import Settings
@@ -143,8 +144,9 @@ def test_redelivery_heals_a_lost_enqueue(conn: redis.Redis, settings: Settings) 
     submitted(conn, settings)
     store = PlanStore(conn, settings.key_prefix, "tiny")
     record = {"id": "lost", **SURGE, "add": 1, "accepted_at": "2020-01-01T00:00:00+00:00"}
-    intake = store.intake("lost", record)  # stored + flag set, job never enqueued
-    assert intake.fresh and queue_len(conn, settings) == 0
+    # stored + flag set, then the client died before enqueueing the job
+    intake = store.intake("lost", record, job_key_prefix(settings, "tiny"))
+    assert intake.missing and queue_len(conn, settings) == 0
     again = accept_event(conn, settings, "tiny", {**SURGE, "add": 1}, "lost")
     assert again.duplicate and again.job_id is not None
     assert queue_len(conn, settings) == 1

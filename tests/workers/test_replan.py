@@ -8,13 +8,15 @@ import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from scheduler.build import build_roster
+from scheduler.problem import compile_plan
 from tests.workers.conftest import run_burst, submitted, tiny_plan
 from workers.enqueue import make_queue, submit_plan
 from workers.events import accept_event
 from workers.nightly import schedule
 from workers.settings import Settings, get_settings
 from workers.status import plan_status
-from workers.store import PlanStore
+from workers.store import PlanStore, VersionMeta
 
 DAY29 = {"kind": "surge", "site": "exit-se", "from": "2020-01-29T00:00", "to": "2020-01-30T00:00"}
 
@@ -23,7 +25,11 @@ def staff(roster, shift: str, day: int = 29) -> set[str]:
     return {a.volunteer for a in roster.assignments if a.shift == shift and a.start.day == day}
 
 
-def test_replan_reports_changes_and_why(conn: redis.Redis, settings: Settings) -> None:
+@pytest.mark.parametrize("mode", ["repair", "solve"])
+def test_replan_reports_changes_and_why(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.setenv("ROTA_REPLAN_MODE", mode)
     submitted(conn, settings)
     accept_event(conn, settings, "tiny", {**DAY29, "add": 1}, "surge-1")
     run_burst(conn, settings)
@@ -35,6 +41,9 @@ def test_replan_reports_changes_and_why(conn: redis.Redis, settings: Settings) -
     assert stats["missing_before"] == 3 and stats["missing_after"] == 0
     assert stats["min_changes"] == 3
     assert stats["changed"] == stats["added"] + stats["removed"] >= 3
+    assert stats["method"] == mode
+    if mode == "repair":
+        assert stats["changed"] == 3, "a repair changes only what the surge needs"
     assert stats["events"] == [{"id": "surge-1", "kind": "surge"}]
     assert "surge" in stats["why"] and "3 more person-shift(s) covered" in stats["why"]
     # the change weight keeps every published assignment that can stay
@@ -42,12 +51,9 @@ def test_replan_reports_changes_and_why(conn: redis.Redis, settings: Settings) -
     assert v1 is not None and {(*a.key, a.volunteer) for a in v1.assignments} <= {
         (*a.key, a.volunteer) for a in roster.assignments
     }
-    job = Job.fetch(
-        roster.stats.get("job") or store.status()["last_job"],
-        connection=conn,
-        serializer=JSONSerializer,
-    )
-    assert job.meta.get("progress"), "objective/bound progress recorded in job.meta"
+    if mode == "solve":
+        job = Job.fetch(store.status()["last_job"], connection=conn, serializer=JSONSerializer)
+        assert job.meta.get("progress"), "objective/bound progress recorded in job.meta"
 
 
 def test_started_and_frozen_shifts_stay(
@@ -60,14 +66,17 @@ def test_started_and_frozen_shifts_stay(
     monkeypatch.setenv("ROTA_NOW", "2020-01-29T07:00:00+08:00")  # night started, day in 1 h
     accept_event(conn, settings, "tiny", {**DAY29, "add": 1})
     run_burst(conn, settings)
-    v2 = store.roster()
-    assert v2 is not None and v2.version == 2
-    assert staff(v2, "night") == staff(v1, "night"), "a started shift is not touched"
-    assert staff(v1, "day") <= staff(v2, "day") and len(staff(v2, "day")) == 2
-    assert len(staff(v2, "evening")) == 2
+    v2 = store.roster(2)
+    assert v2 is not None
     stats = v2.stats["replan"]
     assert stats["frozen_occurrences"] == 1 and stats["fixed"] == 2
     assert stats["missing_after"] == 1  # the started night shift stays short
+    # the repair left that gap, so a solve may follow (version 3, only if it costs less):
+    # whichever is current, the started and about-to-start shifts kept their people
+    for roster in filter(None, (v2, store.roster(3))):
+        assert staff(roster, "night") == staff(v1, "night"), "a started shift is not touched"
+        assert staff(v1, "day") <= staff(roster, "day") and len(staff(roster, "day")) == 2
+        assert len(staff(roster, "evening")) == 2
 
 
 def test_max_changes_caps_the_replan(
@@ -95,6 +104,7 @@ def test_failed_replan_keeps_the_current_roster(
     submitted(conn, settings)
     store = PlanStore(conn, settings.key_prefix, "tiny")
     monkeypatch.setenv("ROTA_PLANNER", f"tests.workers.planners:{planner}")
+    monkeypatch.setenv("ROTA_REPLAN_MODE", "solve")
     accept_event(conn, settings, "tiny", {**DAY29, "add": 1}, "s1")
     run_burst(conn, settings)
     assert store.current_version() == 1
@@ -132,9 +142,51 @@ def test_nightly_runs_once_per_date(conn: redis.Redis, settings: Settings) -> No
     assert make_queue(conn, settings.queue).count == 1
     run_burst(conn, settings)
     run_burst(conn, settings)
-    assert store.current_version() == 2  # a nightly run publishes even without events
+    job = Job.fetch(first[0], connection=conn, serializer=JSONSerializer)
+    assert job.get_status().value == "finished" and job.return_value()["date"] == "2020-01-29"
+    chained = job.return_value()["next"]  # each run schedules the next night still ahead
+    queue = make_queue(conn, settings.queue)
+    assert chained in queue.scheduled_job_registry.get_job_ids()
+    # a full re-plan: a new version if the solver changed anything, else none
+    if store.current_version() == 2:
+        assert store.roster(2).stats["replan"]["changed"] > 0
+    else:
+        assert store.current_version() == 1 and store.status()["last_result"] == "no change"
     later = schedule(store, settings, "2020-01-30")  # in the past: enqueued at once
     future = schedule(store, settings, "2099-01-01")
     assert later[1] and future[1] and not schedule(store, settings, "2099-01-01")[1]
-    queue = make_queue(conn, settings.queue)
     assert future[0] in queue.scheduled_job_registry.get_job_ids()
+
+
+def test_repair_with_gaps_is_followed_by_a_better_solve(
+    conn: redis.Redis, settings: Settings
+) -> None:
+    """Site b needs v1 (only org x may serve there) but v1 is on a: a repair cannot fill b,
+    the solver moves v1 to b and v2 to a, published as a further version."""
+    pattern = {"one": [{"name": "day", "start": "08:00", "hours": 8}]}
+    plan = tiny_plan(
+        horizon={"start": "2020-01-29", "days": 1},
+        shift_patterns=pattern,
+        sites=[
+            {"id": "a", "pattern": "one", "need": 1},
+            {"id": "b", "pattern": "one", "need": 0, "adopted_by": ["x"]},
+        ],
+        volunteers={"people": [{"id": "v1", "org": "x"}, {"id": "v2", "org": "y"}]},
+    )
+    rev, _ = submit_plan(conn, settings, plan, replan=False)
+    problem = compile_plan(plan)
+    v1 = build_roster(
+        problem, status="feasible", objective=0, bound=None, pairs=[(0, 0)], version=1
+    )
+    store = PlanStore(conn, settings.key_prefix, "tiny")
+    meta = VersionMeta(version=1, events_through=0, config_rev=rev, published_at="t")
+    assert store.publish(0, v1, meta, [], []) == (True, 1)
+    event = {"kind": "need", "site": "b", "from": "2020-01-29T00:00", "to": "2020-01-30T00:00"}
+    accept_event(conn, settings, "tiny", {**event, "set": 1}, "open-b")
+    run_burst(conn, settings)
+    repaired, solved = store.roster(2), store.roster(3)
+    assert repaired is not None and solved is not None and store.current_version() == 3
+    assert repaired.stats["replan"]["method"] == "repair" and repaired.total_missing == 1
+    assert solved.stats["replan"]["method"] == "solve" and solved.total_missing == 0
+    assert {(a.site, a.volunteer) for a in solved.assignments} == {("a", "v2"), ("b", "v1")}
+    assert store.event_done_in("open-b") == 2
