@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,7 +16,8 @@ Pair = tuple[int, int]
 
 
 def _num(x: float | int | None) -> float | int | None:
-    return None if x is None else number(float(x))
+    """An int when integral; None for a missing or non-finite value (no bound known)."""
+    return None if x is None or not math.isfinite(x) else number(float(x))
 
 
 def build_roster(

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from scheduler.geo import haversine_km
-from scheduler.models import Config, Volunteer
+from scheduler.models import Config, Site, Volunteer
 from scheduler.problem import Problem
 
 Pair = tuple[int, int]  # (occurrence index, volunteer index)
@@ -58,8 +58,8 @@ def number(x: float) -> float | int:
     return int(r) if abs(x - r) < 1e-9 else x
 
 
-def km_rounded(v: Volunteer, config: Config, site_id: str) -> int:
-    site = next(s for s in config.sites if s.id == site_id)
+def km_rounded(v: Volunteer, site: Site) -> int:
+    """round(home-to-site km), 0 where either location is unknown."""
     if v.lat is None or v.lon is None or site.location is None:
         return 0
     return round(haversine_km(v.lat, v.lon, site.location.lat, site.location.lon))
@@ -78,8 +78,9 @@ def cost_terms(
     t = dict.fromkeys(TERMS, 0.0)
     team_size = Counter(v.team for v in volunteers if v.team)
     km_cache: dict[tuple[int, str], int] = {}
+    sites = {s.id: s for s in config.sites}
     minutes = [0] * len(volunteers)
-    worked: set[tuple[int, dt.date, str, str]] = set()  # (v, date, shift, site)
+    worked: set[tuple[int, dt.date, str, str | None]] = set()  # (v, date, shift, site)
     for o, occ in enumerate(slots):
         people = staff[o]
         n = len(people)
@@ -93,10 +94,11 @@ def cost_terms(
             vol = volunteers[v]
             minutes[v] += occ.minutes
             worked.add((v, occ.date, occ.shift, occ.site))
+            worked.add((v, occ.date, occ.shift, None))  # any site
             if w.travel_km:
                 key = (v, occ.site)
                 if key not in km_cache:
-                    km_cache[key] = km_rounded(vol, config, occ.site)
+                    km_cache[key] = km_rounded(vol, sites[occ.site])
                 t["travel_km"] += w.travel_km * km_cache[key]
             if vol.prefers and occ.site not in vol.prefers:
                 t["preference"] += w.preference
@@ -110,10 +112,7 @@ def cost_terms(
         v = index.get(r.volunteer)
         if v is None:
             continue
-        hit = any(
-            (v, r.date, r.shift, site) in worked
-            for site in ([r.site] if r.site else [s.id for s in config.sites])
-        )
+        hit = (v, r.date, r.shift, r.site) in worked
         if (r.want == "on" and not hit) or (r.want == "off" and hit):
             t["requests"] += r.weight
     if changes is not None:

@@ -66,7 +66,7 @@ GIVEN = (
     "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉力兰春燕晨欣怡浩宇子涵雨轩思博佳琪"
 )
 KM_PER_DEG_LAT = 111.32
-GENERATOR_VERSION = 1  # bump when the same recipe would give different rows
+GENERATOR_VERSION = 2  # bump when the same recipe would give different rows
 
 
 class _Recipe(BaseModel):
@@ -197,6 +197,10 @@ def _assign_orgs(rng: random.Random, recipe: Recipe, orgs: list[str]) -> list[st
     n = recipe.count
     if not orgs:
         return [recipe.public_org if rng.random() < recipe.public_share else "" for _ in range(n)]
+    if recipe.org_skew == 0:  # equal sizes: round robin over the organisations, shuffled
+        members = [orgs[i % len(orgs)] for i in range(n)]
+        rng.shuffle(members)
+        return [recipe.public_org if rng.random() < recipe.public_share else m for m in members]
     weights = [1.0 / (1 + i) ** recipe.org_skew for i in range(len(orgs))]
     total = sum(weights)
     cum, acc = [], 0.0
@@ -243,6 +247,8 @@ def _teams(rng: random.Random, recipe: Recipe, orgs_of: list[str]) -> list[str]:
         k, t = 0, 1
         while k < len(idx):
             size = max(1, (recipe.team_size or 1) + rng.randint(-1, 1))
+            if len(idx) - (k + size) < 2:  # no one-person team left over at the end
+                size = len(idx) - k
             for j in idx[k : k + size]:
                 teams[j] = f"{org}-t{t}"
             k += size

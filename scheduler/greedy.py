@@ -16,8 +16,10 @@ It **ignores the min-type rules** (``min_hours_total``, ``min_consecutive_days``
 greedy roster may break them (the checker reports it). Its result is the CP-SAT hint
 and the benchmark baseline.
 
-It keeps incremental per-volunteer state, so each candidate test is O(1) (plus the
-length of a working-day run): ~2,000 volunteers x ~5,000 occurrences take seconds.
+Only eligible pairs (``problem.eligible``) are considered. It keeps incremental
+per-volunteer state, so each candidate test is O(1) (plus the length of a working-day run):
+2,000 volunteers x 5,040 occurrences (4.4M eligible pairs) take ~2-3 s; the Import Expo
+city (42,000 x 6,780, 114M pairs) ~6 s.
 """
 
 from __future__ import annotations

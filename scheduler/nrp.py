@@ -98,7 +98,7 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def error(self, section: str, line: int, message: str) -> None:
-        self.problems.append(Problem(self.file, section, message, line))
+        self.problems.append(Problem(self.file, section, message, line or None))
 
     def int_(self, section: str, line: int, text: str, what: str) -> int:
         try:
@@ -150,11 +150,10 @@ def parse_text(text: str, file: str = "<memory>") -> NrpInstance:
     for name in ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF", "SECTION_COVER"):
         if name not in sec:
             r.error(name, 0, "required section is missing")
-    if r.problems:
-        raise ConfigError(r.problems)
+            sec[name] = []
     horizon = sec["SECTION_HORIZON"]
     days = r.int_("SECTION_HORIZON", horizon[0][0], horizon[0][1], "the horizon") if horizon else 0
-    if len(horizon) != 1 or days < 1:
+    if horizon and (len(horizon) != 1 or days < 1):
         r.error("SECTION_HORIZON", horizon[0][0] if horizon else 0, "give one number of days >= 1")
 
     def day_ok(section: str, line: int, text: str) -> int:

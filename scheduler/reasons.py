@@ -10,6 +10,10 @@ The pool of volunteers is split three ways for the occurrence:
 * **free but not used**: said plainly, since the solver left them out on purpose (a
   min-type rule, a re-planning limit, or a lower total cost: fairness, travel, ...).
 
+Site-wide causes (not in an adopting team, too far) are counted first, per site and with a
+grid of homes, then :func:`scheduler.problem.ineligibility` names the rest; causes of
+sites that bar no one are cached per time slot, so city-scale pools stay fast.
+
 Use :class:`Explainer` to explain many shortfalls of one roster (it indexes the roster
 once); :func:`explain` is the one-off form.
 """
@@ -88,8 +92,9 @@ class Explainer:
         self._unlocated: set[int] = set()
         self._by_group: dict[str, set[int]] = {}  # team or org -> volunteers
         for i, vol in enumerate(problem.volunteers):
-            for group in {vol.team, vol.org} - {None}:
-                self._by_group.setdefault(group, set()).add(i)  # type: ignore[arg-type]
+            for group in (vol.team, vol.org):
+                if group:
+                    self._by_group.setdefault(group, set()).add(i)
         self._holders: dict[str, list[int]] = {}
         for i, vol in enumerate(problem.volunteers):
             for skill in vol.skills:

@@ -265,14 +265,19 @@ def coverage_bound(problem: Problem, *, lp: bool = True) -> CoverageBound:
 
 
 def regional_bound(
-    problem: Problem, regions: Sequence[Sequence[str]], pairs: Iterable[Pair]
+    problem: Problem,
+    regions: Sequence[Sequence[str]],
+    pairs: Iterable[Pair],
+    *,
+    lp_seconds: float = 120.0,
 ) -> tuple[CoverageBound, list[dict]]:
     """The bound of a city-scale problem, region by region (regions = lists of site ids).
 
     Coverage of region r is at most LP_r, the LP above over r's occurrences and *every*
     volunteer eligible for them (their shifts elsewhere dropped: a relaxation), so the
     sum over a partition of the sites is a valid bound for the whole plan. Where the
-    roster already reaches a region's supply bound, that is its bound (no LP needed).
+    roster already reaches a region's supply bound, that is its bound (no LP needed); once
+    ``lp_seconds`` are spent on LPs, the remaining regions keep their supply bound.
     ``problem`` may be lazy (:func:`scheduler.fast_compile.compile_plan_fast`).
     """
     from scheduler.fast_compile import eligibility_index
@@ -297,7 +302,7 @@ def regional_bound(
         idx = np.array([o for s in sites for o in by_site.get(s, ())], dtype=np.int64)
         supply, cover = float(supply_o[idx].sum()), float(cover_o[idx].sum())
         row = {"region": r, "supply": supply, "coverage": cover, "bound": supply, "lp": None}
-        if cover < supply - 1e-9:
+        if cover < supply - 1e-9 and time.monotonic() - t0 < lp_seconds:
             sub = Problem(
                 plan=problem.plan,
                 tz=problem.tz,

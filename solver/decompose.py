@@ -38,6 +38,8 @@ from solver.split import Part, Split, split_plan
 Pair = tuple[int, int]  # (occurrence index, volunteer index)
 Key = tuple[str, str, str]  # (site, shift, ISO start)
 DEFAULT_TARGET_PAIRS = 150_000
+BUILD_SECONDS_PER_PAIR = 4e-5
+"""CP-SAT model building per (occurrences x volunteers) of a part, measured on Huai'an."""
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,11 @@ class CityOptions:
     seed: int = 1
     target_pairs: float = DEFAULT_TARGET_PAIRS
     """Cut parts until occurrences x expected volunteers is at most this."""
-    solver: str = "cp-sat"
-    """``cp-sat`` (greedy hint, then CP-SAT) or ``greedy`` (the hand method only)."""
+    solver: str = "auto"
+    """How parts are solved: ``cp-sat`` (greedy hint, then CP-SAT), ``greedy`` (the hand
+    method only), ``gap-only`` (CP-SAT only where the greedy misses the part's supply
+    bound) or ``auto`` (``cp-sat`` when the estimated CP-SAT time of all parts fits in
+    half the budget, else ``gap-only``)."""
     check: bool = True
 
 
@@ -103,7 +108,7 @@ def solve_part(payload: dict[str, Any]) -> dict[str, Any]:
     """Solve one part (JSON in, JSON out): assignments as [volunteer, site, shift, start]."""
     from scheduler.fast_compile import compile_plan_fast
     from scheduler.greedy import greedy
-    from solver.bound import weighted_coverage
+    from solver.bound import supply_bound, weighted_coverage
 
     t0 = time.monotonic()
     plan = Plan.model_validate(payload["plan"])
@@ -120,7 +125,11 @@ def solve_part(payload: dict[str, Any]) -> dict[str, Any]:
         "greedy_coverage": weighted_coverage(problem, hint),
         "status": "greedy",
     }
-    if payload.get("solver", "cp-sat") == "cp-sat" and hint is not None and problem.n_pairs:
+    mode = payload.get("solver", "cp-sat")
+    supply = supply_bound(problem)
+    out["supply_bound"] = supply
+    short = out["greedy_coverage"] < supply - 1e-9
+    if problem.n_pairs and (mode == "cp-sat" or (mode == "gap-only" and short)):
         from solver.solve import solve
         from solver.types import SolveParams
 
@@ -129,7 +138,8 @@ def solve_part(payload: dict[str, Any]) -> dict[str, Any]:
         )
         sol = solve(problem, params)
         out["cp_sat_status"] = sol.status.value
-        if sol.status.has_roster:
+        better = weighted_coverage(problem, sol.assignments) >= out["greedy_coverage"]
+        if sol.status.has_roster and (better or _has_min_rules(problem)):
             pairs = sol.assignments
             out["status"] = sol.status.value
             out["objective"] = sol.objective
@@ -138,6 +148,14 @@ def solve_part(payload: dict[str, Any]) -> dict[str, Any]:
     out["coverage"] = weighted_coverage(problem, pairs)
     out["seconds"] = round(time.monotonic() - t0, 3)
     return out
+
+
+def _has_min_rules(problem: Any) -> bool:
+    """Min-type rules the greedy ignores: its roster may not stand in for CP-SAT's then."""
+    return any(
+        lim.min_total_minutes or lim.min_consecutive_days or lim.min_consecutive_days_off
+        for lim in problem.limits
+    )
 
 
 def run_local(
@@ -192,8 +210,20 @@ def prepare(plan: Plan, options: CityOptions, processes: int) -> tuple[Split, li
     occurrences = expand(plan.config)
     split = split_plan(plan, occurrences, target_pairs=options.target_pairs, seed=options.seed)
     limit = part_time_limit(options, len(split.parts), processes)
+    mode = options.solver
+    if mode == "auto":
+        per_site: dict[str, int] = {}
+        for o in occurrences:
+            per_site[o.site] = per_site.get(o.site, 0) + 1
+        est = sum(
+            sum(per_site.get(s, 0) for s in p.sites) * len(p.volunteers) * BUILD_SECONDS_PER_PAIR
+            + limit
+            for p in split.parts
+            if p.volunteers
+        ) / max(1, processes)
+        mode = "cp-sat" if est <= 0.5 * options.time_limit else "gap-only"
     payloads = [
-        part_payload(plan, part, limit, options.seed, options.solver)
+        part_payload(plan, part, limit, options.seed, mode)
         for part in split.parts
         if part.volunteers
     ]
@@ -202,6 +232,7 @@ def prepare(plan: Plan, options: CityOptions, processes: int) -> tuple[Split, li
         "parts_solved": len(payloads),
         "spare_volunteers": len(split.spare),
         "part_time_limit": limit,
+        "part_solver": mode,
         "split_seconds": round(time.monotonic() - t0, 3),
     }
     return split, payloads, stats

@@ -23,11 +23,14 @@ which :func:`applicable` checks (otherwise :func:`solve_lns` is plain CP-SAT).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import random
 import time
 from collections import Counter
+from collections.abc import Iterable
 
 from scheduler.cost import total_cost
+from scheduler.limits import Limits
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver.model import build_model
@@ -36,7 +39,7 @@ from solver.types import Pair, Solution, SolveParams
 
 FULL_MODEL_MAX_PAIRS = 60_000
 """Run phase 2 (the whole model) only up to this many pair variables."""
-FULL_SHARE = 1.0
+FULL_SHARE = 0.5
 GREEDY_ROWS = True
 ROW_SLICE = 0.2
 SLICE = (0.3, 2.0)
@@ -49,10 +52,57 @@ def applicable(problem: Problem) -> bool:
     return not w.fairness and not (w.team_split and teams)
 
 
+@dataclasses.dataclass(frozen=True)
+class Sub:
+    """A sub-problem, its hint and fixed pairs (its own indices) and the index maps back."""
+
+    problem: Problem
+    hint: frozenset[Pair]
+    fixed: frozenset[Pair]
+    occ_map: tuple[int, ...]  # sub occurrence -> original occurrence
+    staff: tuple[int, ...]  # sub volunteer -> original volunteer
+
+    def back(self, pairs: Iterable[Pair]) -> set[Pair]:
+        return {(self.occ_map[o], self.staff[v]) for o, v in pairs}
+
+
+def _region(problem: Problem, staff: list[int], window: range) -> range:
+    """``window`` widened by the longest run rule of ``staff`` each side, in whole weeks
+    (so every run rule and weekend is exact inside it), clipped to the horizon."""
+    days = problem.config.horizon.days
+    margin = 1
+    for v in staff:
+        lim = problem.limits[v]
+        for k in (lim.max_consecutive_days, lim.min_consecutive_days, lim.min_consecutive_days_off):
+            margin = max(margin, k or 0)
+    lo = max(0, (window.start - margin) // 7 * 7)
+    hi = min(days, -(-(window.stop + margin) // 7) * 7)
+    return range(lo, hi)
+
+
+def _outside_limits(problem: Problem, v: int, pairs: list[int], region: range) -> Limits:
+    """v's limits over ``region`` given v's fixed shifts (``pairs``) outside it."""
+    lim = problem.limits[v]
+    occ = problem.occurrences
+    out = [o for o in pairs if occ[o].day not in region]
+    minutes = sum(occ[o].minutes for o in out)
+    names = Counter(occ[o].shift for o in out)
+    weekends = len({occ[o].day // 7 for o in out if occ[o].date.weekday() >= 5})
+    return dataclasses.replace(
+        lim,
+        max_total_minutes=None if lim.max_total_minutes is None
+        else lim.max_total_minutes - minutes,
+        min_total_minutes=None if lim.min_total_minutes is None
+        else max(0, lim.min_total_minutes - minutes),
+        max_weekends=None if lim.max_weekends is None else lim.max_weekends - weekends,
+        max_shifts={k: n - names.get(k, 0) for k, n in lim.max_shifts.items()},
+    )  # fmt: skip
+
+
 def subproblem(
     problem: Problem, staff: list[int], incumbent: set[Pair], window: range | None = None
-) -> tuple[Problem, frozenset[Pair], frozenset[Pair]]:
-    """The sub-problem of ``staff`` (and window); returns it with its hint and fixed pairs."""
+) -> Sub:
+    """The sub-problem of ``staff`` (over the whole horizon, or free only in ``window``)."""
     local = {v: i for i, v in enumerate(staff)}
     others = Counter(o for o, v in incumbent if v not in local)
     skilled: Counter[tuple[int, str]] = Counter()
@@ -60,35 +110,50 @@ def subproblem(
         if v not in local:
             for skill in problem.volunteers[v].skills:
                 skilled[(o, skill)] += 1
+    region = range(problem.config.horizon.days) if window is None else (
+        _region(problem, staff, window))  # fmt: skip
+    first = region.start
+    occ_map = [o.index for o in problem.occurrences if o.day in region]
     occs = []
-    for occ in problem.occurrences:
-        n = others.get(occ.index, 0)
-        if n or occ.require:
-            req = tuple(
-                (s, r - skilled[(occ.index, s)]) for s, r in occ.require
-                if r > skilled[(occ.index, s)]
-            )  # fmt: skip
-            occ = dataclasses.replace(occ, need=max(0, occ.need - n), require=req)
-        occs.append(occ)
-    mine = {(o, local[v]) for o, v in incumbent if v in local}
+    for i, o in enumerate(occ_map):
+        occ = problem.occurrences[o]
+        n = others.get(o, 0)
+        req = tuple((s, r - skilled[(o, s)]) for s, r in occ.require if r > skilled[(o, s)])
+        occs.append(dataclasses.replace(
+            occ, index=i, need=max(0, occ.need - n), require=req,
+            day=occ.day - first, week=occ.week - first // 7,
+        ))  # fmt: skip
+    mine = {(o, v) for o, v in incumbent if v in local}
+    sub_of = {o: i for i, o in enumerate(occ_map)}
     eligible, fixed = [], set()
-    for o, vols in enumerate(problem.eligible):
+    for i, o in enumerate(occ_map):
         inside = window is None or problem.occurrences[o].day in window
         row = []
-        for v in vols:
-            if v in local and (inside or (o, local[v]) in mine):
+        for v in problem.eligible[o]:
+            if v in local and (inside or (o, v) in mine):
                 row.append(local[v])
                 if not inside:
-                    fixed.add((o, local[v]))
+                    fixed.add((i, local[v]))
         eligible.append(tuple(row))
+    limits = [problem.limits[v] for v in staff]
+    config = problem.config
+    if window is not None:
+        assigned = {v: [o for o, u in mine if u == v] for v in staff}
+        limits = [_outside_limits(problem, v, assigned[v], region) for v in staff]
+        horizon = config.horizon.model_copy(
+            update={"start": config.horizon.start + dt.timedelta(days=first), "days": len(region)}
+        )
+        config = config.model_copy(update={"horizon": horizon})  # fmt: skip
     sub = dataclasses.replace(
         problem,
+        plan=problem.plan.model_copy(update={"config": config}),
         occurrences=tuple(occs),
         volunteers=tuple(problem.volunteers[v] for v in staff),
-        limits=tuple(problem.limits[v] for v in staff),
+        limits=tuple(limits),
         eligible=tuple(eligible),
     )
-    return sub, frozenset(mine), frozenset(fixed)
+    hint = frozenset((sub_of[o], local[v]) for o, v in mine if o in sub_of)
+    return Sub(sub, hint, frozenset(fixed), tuple(occ_map), tuple(staff))
 
 
 def _resolve(
@@ -97,26 +162,29 @@ def _resolve(
 ) -> tuple[set[Pair] | None, bool, float]:  # fmt: skip
     """Re-solve ``staff`` (in ``window``): the new roster (None if none was found), whether
     the sub-problem was proved optimal, and the cost it saves (negative: worse)."""
-    sub, hint, fixed = subproblem(problem, staff, incumbent, window)
+    sub = subproblem(problem, staff, incumbent, window)
     sub_params = SolveParams(time_limit=limit, workers=params.workers, seed=seed,
-                             hint=hint, fixed=fixed)  # fmt: skip
-    sol = solve_context(build_model(sub, sub_params), limit)
+                             hint=sub.hint, fixed=sub.fixed)  # fmt: skip
+    sol = solve_context(build_model(sub.problem, sub_params), limit)
     if not sol.status.has_roster or sol.objective is None:
         return None, False, 0.0
-    gain = float(total_cost(sub, hint)) - float(sol.objective)
+    gain = float(total_cost(sub.problem, sub.hint)) - float(sol.objective)
     chosen = set(staff)
-    kept = {p for p in incumbent if p[1] not in chosen}
-    kept |= {(o, staff[v]) for o, v in sol.assignments}
+    region = set(sub.occ_map)
+    kept = {p for p in incumbent if p[1] not in chosen or p[0] not in region}
+    kept |= sub.back(sol.assignments)
     return kept, sol.status is Status.optimal, gain
 
 
 def _feasible_row(problem: Problem, v: int, params: SolveParams, limit: float) -> set[Pair] | None:
     """Any roster of volunteer ``v`` alone that keeps v's hard rules (no objective)."""
-    sub, _, _ = subproblem(problem, [v], set())
-    ctx = build_model(sub, SolveParams(time_limit=limit, workers=params.workers, seed=params.seed))
+    sub = subproblem(problem, [v], set())
+    ctx = build_model(
+        sub.problem, SolveParams(time_limit=limit, workers=params.workers, seed=params.seed)
+    )
     ctx.model.ClearObjective()
     sol = solve_context(ctx, limit)
-    return {(o, v) for o, _ in sol.assignments} if sol.status.has_roster else None
+    return sub.back(sol.assignments) if sol.status.has_roster else None
 
 
 def construct(

@@ -82,7 +82,7 @@ def _completion(ctx: ModelContext, hint: set, fix_hinted: bool, seconds: float) 
     return None
 
 
-def add_hint(ctx: ModelContext, seconds: float = 3.0) -> str:
+def add_hint(ctx: ModelContext, seconds: float | None = None) -> str:
     """Hint the model from ``params.hint`` (and ``fixed``); return how ("", full, repaired...).
 
     CP-SAT uses a hint far better when it is complete, so the hinted pairs are fixed in
@@ -93,6 +93,8 @@ def add_hint(ctx: ModelContext, seconds: float = 3.0) -> str:
     """
     if not ctx.params.hint and not ctx.params.fixed:
         return ""
+    if seconds is None:
+        seconds = min(3.0, max(0.2, ctx.params.time_limit / 4))
     hint = set((ctx.params.hint | ctx.params.fixed) & ctx.x.keys())
     ctx.stats["hinted_pairs"] = len(hint)
     how = "full"

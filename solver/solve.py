@@ -9,12 +9,13 @@ UNKNOWN -> unknown). Objective and bound are in cost units (internal / 60).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from ortools.sat.python import cp_model
 
 from scheduler.cost import total_cost
-from scheduler.problem import Problem
+from scheduler.problem import Problem, travel_km
 from scheduler.roster import Status
 from solver.model import build_model
 from solver.objective import to_cost
@@ -53,16 +54,33 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
                 Progress(
                     seconds=self.WallTime(),
                     objective=to_cost(obj),
-                    bound=to_cost(self.BestObjectiveBound()),
+                    bound=max(0, to_cost(self.BestObjectiveBound())),
                 )
             )
 
 
-def _solver(params: SolveParams, time_limit: float, workers: int) -> cp_model.CpSolver:
+PRESOLVE_MAX_PAIRS = 10_000
+"""Above this many pair variables CP-SAT's presolve is skipped by default: on rosters it
+costs seconds (probing tens of thousands of literals) and rewrites the objective so the
+bound stays meaningless for most of a 30-60 s run, while the completed hint is found at
+once without it (measured on the Shanghai station and Xuchang configs)."""
+
+
+def _solver(
+    params: SolveParams, time_limit: float, workers: int, pairs: int = 0
+) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, float(time_limit))
-    solver.parameters.num_workers = max(1, int(workers))
-    solver.parameters.random_seed = int(params.seed)
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.01, float(time_limit))
+    p.num_workers = max(1, int(workers))
+    p.random_seed = int(params.seed)
+    if pairs > PRESOLVE_MAX_PAIRS:
+        p.cp_model_presolve = False
+        p.symmetry_level = 0
+    for name, value in params.cp_sat_options.items():
+        if not hasattr(p, name):
+            raise ValueError(f"unknown CP-SAT parameter {name!r}")
+        setattr(p, name, value)
     return solver
 
 
@@ -82,7 +100,7 @@ def solve_context(ctx: ModelContext, time_limit: float | None = None) -> Solutio
             explanation=f"the model is invalid: {invalid}",
         )
     limit = params.time_limit if time_limit is None else time_limit
-    solver = _solver(params, limit, params.workers)
+    solver = _solver(params, limit, params.workers, len(ctx.x))
     callback = _ProgressCallback(params)
     code = solver.Solve(ctx.model, callback)
     status = _STATUS.get(code, Status.unknown)
@@ -93,7 +111,8 @@ def solve_context(ctx: ModelContext, time_limit: float | None = None) -> Solutio
         # The exact cost of the roster returned: auxiliaries of a non-optimal CP-SAT
         # solution may sit above their definition (e.g. a split flag left at 1).
         objective = total_cost(ctx.problem, assignments, params.previous)
-        bound = min(to_cost(solver.BestObjectiveBound()), objective)
+        # every cost term is >= 0, so 0 is a valid bound whatever CP-SAT's presolve says
+        bound = max(0, min(to_cost(solver.BestObjectiveBound()), objective))
     stats: dict[str, object] = {
         **ctx.stats,
         "cp_sat_status": solver.StatusName(code),
@@ -144,14 +163,86 @@ def explain_infeasible(problem: Problem, params: SolveParams, time_limit: float)
     )
 
 
+WARM_START_MIN_PAIRS = 8_000
+WARM_START_SHARE = 0.3
+PER_OCCURRENCE = 4  # candidates per person needed, cheapest first (at least 12)
+PER_VOLUNTEER = 6  # cheapest pairs kept for every volunteer (fairness needs them all)
+
+
+def candidate_pairs(problem: Problem, params: SolveParams) -> frozenset[Pair]:
+    """A small set of promising pairs: per occurrence the cheapest volunteers (by travel
+    and preference cost) for its need and for each required skill, per volunteer their
+    cheapest pairs, plus every hinted, fixed and previous pair."""
+    w = problem.config.weights
+    occs, vols = problem.occurrences, problem.volunteers
+    km: dict[tuple[str, int], int] = {}
+
+    def cost(o: int, v: int) -> int:
+        site = occs[o].site
+        if (site, v) not in km:
+            d = travel_km(vols[v], problem.sites[site])
+            km[(site, v)] = 0 if d is None else round(d)
+        pref = w.preference if vols[v].prefers and site not in vols[v].prefers else 0
+        return w.travel_km * km[(site, v)] + pref
+
+    keep: set[Pair] = set(params.hint | params.fixed | (params.previous or frozenset()))
+    per_vol: list[list[tuple[int, int]]] = [[] for _ in vols]
+    for o, elig in enumerate(problem.eligible):
+        ranked = sorted(elig, key=lambda v: (cost(o, v), v))
+        keep.update((o, v) for v in ranked[: max(12, PER_OCCURRENCE * occs[o].need)])
+        for skill, req in occs[o].require:
+            holders = [v for v in ranked if skill in vols[v].skills]
+            keep.update((o, v) for v in holders[: PER_OCCURRENCE * req + 2])
+        for v in elig:
+            per_vol[v].append((cost(o, v), o))
+    for v, options in enumerate(per_vol):
+        keep.update((o, v) for _, o in sorted(options)[:PER_VOLUNTEER])
+    return frozenset(keep)
+
+
+def warm_start(problem: Problem, params: SolveParams, seconds: float) -> Solution | None:
+    """Solve ``problem`` restricted to :func:`candidate_pairs` (a far smaller model) to
+    get a good roster fast; it is feasible for the full problem (only pairs are
+    removed) and its cost is the same, so it becomes the full solve's hint."""
+    keep = candidate_pairs(problem, params)
+    restricted = dataclasses.replace(
+        problem,
+        eligible=tuple(
+            tuple(v for v in elig if (o, v) in keep) for o, elig in enumerate(problem.eligible)
+        ),
+    )
+    on_progress = params.on_progress
+    relay = None
+    if on_progress is not None:  # the restricted bound says nothing about the full problem
+
+        def relay(p: Progress) -> None:
+            on_progress(Progress(seconds=p.seconds, objective=p.objective, bound=0))
+
+    sub = dataclasses.replace(params, time_limit=seconds, on_progress=relay)
+    solution = solve_context(build_model(restricted, sub), seconds)
+    return solution if solution.status.has_roster else None
+
+
 def solve(problem: Problem, params: SolveParams) -> Solution:
-    """Build and solve ``problem``; on infeasibility, explain which hard limits conflict."""
+    """Build and solve ``problem``; on infeasibility, explain which hard limits conflict.
+
+    Large problems (> WARM_START_MIN_PAIRS pairs) first spend WARM_START_SHARE of the
+    time on a restricted model of promising pairs; its roster hints the full model,
+    whose bound and status are what is reported.
+    """
     t0 = time.monotonic()
+    warm_stats: dict[str, object] = {}
+    if problem.n_pairs > WARM_START_MIN_PAIRS and params.time_limit >= 5:
+        warm = warm_start(problem, params, params.time_limit * WARM_START_SHARE)
+        if warm is not None:
+            warm_stats = {"warm_start_objective": warm.objective,
+                          "warm_start_pairs": warm.stats.get("pairs")}  # fmt: skip
+            params = dataclasses.replace(params, hint=frozenset(warm.assignments))
     ctx = build_model(problem, params)
     built = time.monotonic() - t0
     remaining = max(0.1, params.time_limit - built)
     solution = solve_context(ctx, remaining)
-    stats = {**solution.stats, "build_seconds": round(built, 3)}
+    stats = {**solution.stats, **warm_stats, "build_seconds": round(built, 3)}
     explanation = solution.explanation
     if solution.status is Status.infeasible and explanation is None:
         explanation = explain_infeasible(

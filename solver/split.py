@@ -4,8 +4,8 @@ Sites are cut into parts by their zone path (district first, then deeper compone
 then by coordinates (the wider axis at the median) until each part's estimated size,
 occurrences x volunteers expected there, is at most ``target_pairs``. Small sibling
 groups are packed back together. Every volunteer goes to exactly one part, so the
-per-volunteer hard rules hold in the merged roster: among the parts with a site within
-``max_travel_km`` of home (or, without locations, the parts sharing the longest zone
+per-volunteer hard rules hold in the merged roster: among the parts of the 16 sites nearest
+home within ``max_travel_km`` (or, without locations, the parts sharing the longest zone
 prefix; else all), the one whose demand is least covered so far, most constrained
 volunteers first. Volunteers who reach no part stay out (``Split.spare``) for the repair.
 """
@@ -24,6 +24,8 @@ from scheduler.limits import limits_for
 from scheduler.models import Plan, Site
 
 EARTH_KM = 6371.0088
+NEAREST_SITES = 16
+"""A volunteer may go to the parts of their nearest sites (within the travel limit)."""
 
 
 @dataclass(frozen=True)
@@ -194,16 +196,14 @@ def _candidates(plan: Plan, groups: list[list[Site]], site_part: dict[str, int])
         pts = unit_xyz(
             np.array([vols[i].lat for i in with_loc]), np.array([vols[i].lon for i in with_loc])
         )
-        if max_km is not None:
-            hits = tree.query_ball_point(pts, chord(max_km) * (1 + 1e-9))  # type: ignore[union-attr]
-        else:
-            k = min(8, len(located))
-            _, idx = tree.query(pts, k=k)  # type: ignore[union-attr]
-            hits = [list(np.atleast_1d(r)) for r in idx]
-        for v, h in zip(with_loc, hits, strict=True):
-            seen: dict[int, None] = {}
-            for j in h:
-                seen.setdefault(site_part[located[int(j)].id], None)
+        k = min(NEAREST_SITES, len(located))
+        limit = chord(max_km) * (1 + 1e-9) if max_km is not None else np.inf
+        _, idx = tree.query(pts, k=k, distance_upper_bound=limit)  # type: ignore[union-attr]
+        idx = np.atleast_2d(idx.T).T if k == 1 else idx
+        part_of = np.array([site_part[s.id] for s in located] + [-1], dtype=np.int64)
+        near = part_of[idx]  # -1 where fewer than k sites are in reach
+        for row, v in enumerate(with_loc):
+            seen = dict.fromkeys(p for p in near[row].tolist() if p >= 0)
             out[v] = [*seen, *unlocated_parts]
     for v, vol in enumerate(vols):
         if out[v] or (vol.lat is not None and tree is not None):

@@ -35,6 +35,8 @@ class SolveParams:
     """The published roster; each pair added or removed costs ``weights.change``."""
     max_changes: int | None = None
     """Hard cap on pairs added + removed against ``previous``."""
+    cp_sat_options: dict[str, object] = field(default_factory=dict)
+    """Extra CP-SAT parameters by name (e.g. {"cp_model_presolve": True}); override defaults."""
 
 
 @dataclass(frozen=True)

@@ -40,16 +40,17 @@ def job_key_prefix(settings: Settings, plan_id: str) -> str:
 
 def request_replan(
     conn: redis.Redis, settings: Settings, store: PlanStore, event_id: str | None = None,
-    record: dict | None = None,
-) -> tuple[Intake, str | None]:  # fmt: skip
+    record: dict | None = None, config_rev: int | None = None,
+) -> tuple[Intake | None, str | None]:  # fmt: skip
     """Store an event (if given) and make sure one re-plan job is pending; (intake, job id).
 
     Whoever finds the pending generation without its RQ job (the caller that created the
     flag, or any later one if that caller died before enqueueing) enqueues it, with a
-    unique id derived from the generation: however many race, one job.
+    unique id derived from the generation: however many race, one job. (None, None) when
+    ``config_rev`` is given and the plan was re-submitted meanwhile (nothing stored).
     """
-    intake = store.intake(event_id, record, job_key_prefix(settings, store.plan_id))
-    if intake.gen <= 0:
+    intake = store.intake(event_id, record, job_key_prefix(settings, store.plan_id), config_rev)
+    if intake is None or intake.gen <= 0:
         return intake, None
     job_id = replan_job_id(settings.key_prefix, store.plan_id, intake.gen)
     if intake.missing:

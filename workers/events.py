@@ -21,7 +21,6 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, field_vali
 from pydantic import model_validator as _after
 
 from scheduler.errors import ConfigError, Problem, problems_from_validation
-from scheduler.expand import localize
 from scheduler.models import Frozen, Ident, NonNegInt, Plan, _naive_local
 from workers.enqueue import request_replan
 from workers.settings import Settings
@@ -131,6 +130,19 @@ def parse_event(data: dict[str, Any], source: str = "event") -> Event:
         raise ConfigError(problems_from_validation(err, source)) from None
 
 
+_ids_cache: dict[int, tuple[Plan, frozenset[str]]] = {}
+
+
+def _volunteer_ids(plan: Plan) -> frozenset[str]:
+    """The plan's volunteer ids (cached per plan object: intake validates thousands/s)."""
+    hit = _ids_cache.get(id(plan))
+    if hit is None or hit[0] is not plan:
+        if len(_ids_cache) > 16:
+            _ids_cache.clear()
+        hit = _ids_cache[id(plan)] = (plan, frozenset(v.id for v in plan.volunteers))
+    return hit[1]
+
+
 def check_event(event: Event, plan: Plan, source: str = "event") -> list[Problem]:
     """Cross-check an event against its plan: known site/volunteer/shift, inside the horizon."""
     cfg = plan.config
@@ -140,7 +152,7 @@ def check_event(event: Event, plan: Plan, source: str = "event") -> list[Problem
     if site_id is not None and site_id not in sites:
         out.append(Problem(source, "site", f"unknown site {site_id!r} in plan {cfg.plan!r}"))
     vol_id = getattr(event, "volunteer", None)
-    if vol_id is not None and vol_id not in {v.id for v in plan.volunteers}:
+    if vol_id is not None and vol_id not in _volunteer_ids(plan):
         out.append(
             Problem(source, "volunteer", f"unknown volunteer {vol_id!r} in plan {cfg.plan!r}")
         )
@@ -177,13 +189,6 @@ def validate_event(data: dict[str, Any], plan: Plan, source: str = "event") -> E
     return event
 
 
-def event_instant(event: Event, plan: Plan) -> dt.datetime:
-    """The event's start as an aware instant in the plan's timezone."""
-    from zoneinfo import ZoneInfo
-
-    return localize(event.start, ZoneInfo(plan.config.timezone))
-
-
 def event_record(event: Event, event_id: str, accepted_at: dt.datetime) -> dict[str, Any]:
     """What is stored: id, content and acceptance time (UTC)."""
     return {"id": event_id, **event_payload(event), "accepted_at": accepted_at.isoformat()}
@@ -210,27 +215,22 @@ class Accepted:
     job_id: str | None  # the pending re-plan that will include it
 
 
-def _plan_for(store: PlanStore, source: str) -> Plan:
-    """The submitted plan, cached per config revision (events are validated against it)."""
-    rev = store.conn.get(store.keys.config_rev)
-    if rev is None:
-        raise ConfigError(
-            [
-                Problem(
-                    source,
-                    "plan",
-                    f"plan {store.plan_id!r} has not been submitted (run `rota submit CONFIG`)",
-                )
-            ]
-        )
+def _plan_for(store: PlanStore, source: str, fresh: bool) -> tuple[int, Plan]:
+    """(config revision, plan) to validate against: cached per revision; ``fresh`` reads
+    the revision first (the intake script rejects a stale one, so a cache hit is safe)."""
     kw = store.conn.connection_pool.connection_kwargs
     key = (f"{kw.get('host')}:{kw.get('port')}/{kw.get('db')}", store.prefix, store.plan_id)
     hit = _plan_cache.get(key)
+    if hit is not None and not fresh:
+        return hit
+    rev = store.conn.get(store.keys.config_rev)
+    if rev is None:
+        problem = f"plan {store.plan_id!r} has not been submitted (run `rota submit CONFIG`)"
+        raise ConfigError([Problem(source, "plan", problem)])
     if hit is not None and hit[0] == int(rev):
-        return hit[1]
-    plan = store.load_plan()
-    _plan_cache[key] = (int(rev), plan)
-    return plan
+        return hit
+    _plan_cache[key] = (int(rev), store.load_plan())
+    return _plan_cache[key]
 
 
 def confirm_on_disk(conn: redis.Redis) -> None:
@@ -273,15 +273,24 @@ def accept_event(
     yet re-checks that its re-plan job exists.
     """
     store = PlanStore(conn, settings.key_prefix, plan_id)
-    plan = _plan_for(store, source)
-    event = validate_event(data, plan, source)
-    eid = event_id or content_id(event)
-    if not _ID_PATTERN.match(eid):
-        raise ConfigError(
-            [Problem(source, "id", f"event id {eid!r}: use 1-128 of A-Z a-z 0-9 _ . : -")]
-        )
-    accepted_at = dt.datetime.now(dt.UTC)
-    res, job_id = request_replan(conn, settings, store, eid, event_record(event, eid, accepted_at))
+    for attempt in range(3):
+        rev, plan = _plan_for(store, source, fresh=attempt > 0)
+        try:
+            event = validate_event(data, plan, source)
+        except ConfigError:
+            if attempt == 0:
+                continue  # maybe valid against a newer config than the cached one
+            raise
+        eid = event_id or content_id(event)
+        if not _ID_PATTERN.match(eid):
+            problem = f"event id {eid!r}: use 1-128 of A-Z a-z 0-9 _ . : -"
+            raise ConfigError([Problem(source, "id", problem)])
+        record = event_record(event, eid, dt.datetime.now(dt.UTC))
+        res, job_id = request_replan(conn, settings, store, eid, record, config_rev=rev)
+        if res is not None:
+            break
+    else:
+        raise RuntimeError(f"plan {plan_id!r} keeps being re-submitted: event not stored")
     if settings.wait_aof:
         confirm_on_disk(conn)
     done = None if res.is_new else store.event_done_in(eid)

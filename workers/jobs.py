@@ -2,7 +2,7 @@
 
 ``replan_job(prefix, plan_id, gen)`` is the one path to a new version: it reads a
 consistent snapshot (plan, published roster, accepted events), folds the events in,
-solves with stability (see :mod:`workers.replan`), and publishes with check-and-set. A
+repairs or solves with stability (see :mod:`workers.candidates`, :mod:`workers.replan`), and publishes with check-and-set. A
 re-plan that yields no roster, or one worse on coverage than keeping the current roster,
 publishes nothing and records why in the plan's status (``rota status``). Exceptions
 (Redis down, a killed solver) propagate so RQ retries the job.
@@ -10,11 +10,9 @@ publishes nothing and records why in the plan's status (``rota status``). Except
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import importlib
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -23,59 +21,14 @@ from rq import get_current_job
 from scheduler.cost import total_cost
 from scheduler.diff import diff_rosters
 from scheduler.problem import Problem
-from scheduler.roster import Roster
-from solver.types import Progress, Solution, SolveParams
+from workers.candidates import Attempt, candidate, compile_problem, solve_attempt
 from workers.connection import connect
-from workers.repair import repaired_roster
-from workers.replan import (
-    apply_events,
-    change_stats,
-    roster_pairs,
-    solve_params,
-    stability,
-    with_replan_stats,
-)
+from workers.replan import apply_events, change_stats, roster_pairs, stability, with_replan_stats
 from workers.settings import Settings, get_settings
 from workers.store import PlanStore, Snapshot, VersionMeta
 from workers.stream import notifications
 
-Planner = Callable[..., tuple[Roster, Solution]]
 MAX_RACES = 5
-
-
-def load_planner(path: str) -> Planner:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def compile_problem(plan: Any) -> Problem:
-    try:
-        from scheduler.fast_compile import compile_plan_fast
-    except ImportError:  # pragma: no cover - the plain compiler gives the same problem
-        from scheduler.problem import compile_plan
-
-        return compile_plan(plan)
-    return compile_plan_fast(plan)
-
-
-def _progress_recorder() -> Callable[[Progress], None] | None:
-    """Objective and bound over time into job.meta['progress'] (throttled)."""
-    job = get_current_job()
-    if job is None:
-        return None
-    last = [0.0]
-    trail: list[dict[str, float]] = []
-
-    def record(p: Progress) -> None:
-        trail.append({"t": round(p.seconds, 2), "objective": p.objective, "bound": p.bound})
-        del trail[:-50]
-        now = time.monotonic()
-        if now - last[0] >= 0.5:
-            last[0] = now
-            job.meta["progress"] = list(trail)
-            job.save_meta()
-
-    return record
 
 
 def _conn(settings: Settings) -> redis.Redis:
@@ -87,54 +40,6 @@ def _needs_work(snap: Snapshot, force: bool) -> bool:
     if force or snap.meta is None:
         return True
     return snap.meta.events_through < len(snap.event_ids) or snap.meta.config_rev != snap.config_rev
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One computed candidate version (not yet published)."""
-
-    roster: Roster | None
-    failure: str | None
-    seconds: float
-
-
-def _solve(problem: Problem, stab: Any, settings: Settings, version: int) -> Attempt:
-    params: SolveParams = solve_params(
-        stab,
-        time_limit=settings.time_limit,
-        workers=settings.solver_workers,
-        max_changes=settings.max_changes,
-        on_progress=_progress_recorder(),
-    )
-    t0 = time.monotonic()
-    roster, _solution = load_planner(settings.planner)(problem, params, version=version)
-    seconds = round(time.monotonic() - t0, 3)
-    if not roster.status.has_roster:
-        why = f"no roster ({roster.status.value}): {roster.explanation or 'no explanation'}"
-        return Attempt(None, why, seconds)
-    return Attempt(roster, None, seconds)
-
-
-def _candidate(
-    problem: Problem, snap: Snapshot, stab: Any, settings: Settings, force: bool
-) -> Attempt:
-    """Repair the published roster when that is the mode, only events changed since it
-    (a new config gets a full solve) and the repair passes the checker; else solve."""
-    version = snap.version + 1
-    same_config = snap.meta is not None and snap.meta.config_rev == snap.config_rev
-    if snap.roster is not None and settings.replan_mode == "repair" and same_config and not force:
-        t0 = time.monotonic()
-        roster = repaired_roster(
-            problem,
-            stab.previous,
-            stab.fixed,
-            stab.frozen,
-            max_changes=settings.max_changes,
-            version=version,
-        )
-        if roster is not None:
-            return Attempt(roster, None, round(time.monotonic() - t0, 3))
-    return _solve(problem, stab, settings, version)
 
 
 def run_replan(
@@ -157,7 +62,7 @@ def run_replan(
         now = settings.clock().astimezone(problem.tz)
         freeze = dt.timedelta(hours=settings.freeze_hours)
         stab = stability(problem, snap.roster, now, freeze)
-        attempt = _candidate(problem, snap, stab, settings, force)
+        attempt = candidate(problem, snap, stab, settings, force)
         out = _publish(store, settings, snap, problem, stab, attempt, new_events, job)
         if out is None:
             continue  # another job published first: start again from its version
@@ -172,7 +77,7 @@ def run_replan(
             return out  # the change cap is spent on this re-plan
         stab2 = stability(problem, snap2.roster, now, freeze)
         capped = settings.model_copy(update={"max_changes": left})
-        better = _solve(problem, stab2, capped, snap2.version + 1)
+        better = solve_attempt(problem, stab2, capped, snap2.version + 1)
         prev_cost = total_cost(problem, stab2.previous, stab2.previous)
         if (
             better.roster is None
@@ -272,18 +177,40 @@ def replan_job(prefix: str, plan_id: str, gen: int) -> dict[str, Any]:
     """
     settings = get_settings(key_prefix=prefix)
     conn = _conn(settings)
-    PlanStore(conn, prefix, plan_id).claim(gen)
+    store = PlanStore(conn, prefix, plan_id)
+    store.claim(gen)
     job = get_current_job()
-    return run_replan(conn, settings, plan_id, job=job.id if job else "")
+    job_id = job.id if job else ""
+    return _visible(store, job_id, lambda: run_replan(conn, settings, plan_id, job=job_id))
+
+
+def _visible(store: PlanStore, job: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run; an exception (RQ retries the job) is also recorded for ``rota status``."""
+    try:
+        return run()
+    except Exception as exc:
+        with contextlib.suppress(redis.RedisError):
+            store.set_status(
+                last_job=job,
+                last_result="error",
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                last_error_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            )
+        raise
 
 
 def nightly_job(prefix: str, plan_id: str, date: str) -> dict[str, Any]:
-    """RQ entry point of the nightly run: a full re-plan (published even without events)."""
+    """RQ entry point of the nightly run: a full solve (a new version if anything changed),
+    then the next night is scheduled."""
     settings = get_settings(key_prefix=prefix)
     job = get_current_job()
     conn = _conn(settings)
-    out = run_replan(conn, settings, plan_id, force=True, job=job.id if job else "")
+    store = PlanStore(conn, prefix, plan_id)
+    job_id = job.id if job else ""
+    out = _visible(
+        store, job_id, lambda: run_replan(conn, settings, plan_id, force=True, job=job_id)
+    )
     from workers.nightly import schedule_next
 
-    next_id, _, when = schedule_next(PlanStore(conn, prefix, plan_id), settings, date)
+    next_id, _, when = schedule_next(store, settings, date)
     return {**out, "date": date, "next": next_id, "next_at": when.isoformat()}

@@ -42,11 +42,14 @@ end
 return {1, new}
 """
 
-# KEYS: events, event_log, queued, jobgen, event_done. ARGV: id ('' = none), record json,
-# RQ job key prefix of this plan's re-plan jobs (generation appended).
+# KEYS: events, event_log, queued, jobgen, event_done, config_rev. ARGV: id ('' = none),
+# record json, RQ job key prefix of this plan's re-plan jobs (generation appended), the
+# config revision the event was validated against ('' = any; otherwise a mismatch stores
+# nothing and returns {-1, 0, 0, 0}: validate again against the new config).
 # Returns {is_new, seq, gen, missing}: missing = 1 when the pending generation has no RQ job
 # yet (this call created the flag, or a client died between flag and enqueue).
 _INTAKE = """
+if ARGV[4] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[4] then return {-1, 0, 0, 0} end
 local new, seq = 0, 0
 if ARGV[1] ~= '' then
   new = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
@@ -195,14 +198,25 @@ class PlanStore:
 
     # ---- events and the pending flag ----------------------------------------------
     def intake(
-        self, event_id: str | None, record: dict[str, Any] | None, job_key_prefix: str
-    ) -> Intake:
-        """Store an event (if given, idempotently) and make sure a re-plan is pending."""
+        self,
+        event_id: str | None,
+        record: dict[str, Any] | None,
+        job_key_prefix: str,
+        config_rev: int | None = None,
+    ) -> Intake | None:
+        """Store an event (if given, idempotently) and make sure a re-plan is pending.
+
+        None (nothing stored) when ``config_rev`` is given and no longer current.
+        """
         k = self.keys
-        keys = [k.events, k.event_log, k.queued, k.jobgen, k.event_done]
+        keys = [k.events, k.event_log, k.queued, k.jobgen, k.event_done, k.config_rev]
         body = json.dumps(record, separators=(",", ":")) if record is not None else ""
-        args = [event_id or "", body, job_key_prefix]
-        new, seq, gen, missing = _script(self.conn, _INTAKE)(keys, args)
+        rev = "" if config_rev is None else str(config_rev)
+        new, seq, gen, missing = _script(self.conn, _INTAKE)(
+            keys, [event_id or "", body, job_key_prefix, rev]
+        )
+        if int(new) < 0:
+            return None
         return Intake(bool(new), int(seq), int(gen), bool(missing))
 
     def claim(self, gen: int) -> bool:

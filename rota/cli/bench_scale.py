@@ -118,7 +118,12 @@ def _measure(spec: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @click.option("--processes", type=int, default=None, help="[default: cores]")
 @click.option("--time-limit", type=float, default=600.0, show_default=True)
 @click.option("--part-time-limit", type=float, default=None)
-@click.option("--solver", type=click.Choice(["cp-sat", "greedy"]), default="cp-sat")
+@click.option(
+    "--solver",
+    type=click.Choice(["auto", "cp-sat", "gap-only", "greedy"]),
+    default="auto",
+    show_default=True,
+)
 @click.option(
     "--dir",
     "work_dir",

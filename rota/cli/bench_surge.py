@@ -91,9 +91,10 @@ def surge(
     from rota.cli.bench_nrp import machine
     from rota.cli.queue import _connect
     from scheduler.loading import load_plan
+    from workers.candidates import compile_problem
     from workers.enqueue import submit_plan
     from workers.events import accept_event
-    from workers.jobs import compile_problem, run_replan
+    from workers.jobs import run_replan
     from workers.settings import get_settings
     from workers.store import PlanStore
 
@@ -240,12 +241,14 @@ def _event(kind: str, rng: random.Random, cfg: Any, days: int, store: Any) -> di
             "add": rng.randint(1, 3),
         }
     roster = store.roster()
-    later = [a.volunteer for a in roster.assignments if a.start.date() >= day]
+    later = [a for a in roster.assignments if a.start.date() >= day]
+    pick = rng.choice(later)  # someone on a shift from that day on: it must be refilled
+    first = pick.start.date()
     return {
         "kind": "dropout",
-        "volunteer": rng.choice(sorted(set(later))),
-        "from": f"{day}T00:00",
-        "to": f"{day + dt.timedelta(days=2)}T00:00",
+        "volunteer": pick.volunteer,
+        "from": f"{first}T00:00",
+        "to": f"{first + dt.timedelta(days=2)}T00:00",
     }
 
 

@@ -29,8 +29,8 @@ import click
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
     "--solver",
-    type=click.Choice(["cp-sat", "greedy"]),
-    default="cp-sat",
+    type=click.Choice(["auto", "cp-sat", "gap-only", "greedy"]),
+    default="auto",
     show_default=True,
     help="how each part is solved",
 )

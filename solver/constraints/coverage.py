@@ -1,12 +1,12 @@
 """Coverage: each occurrence wants ``need`` people; shortfall and over-cover are priced.
 
-Rule: n_o = sum_v x(o, v). Shortfall s_o = max(0, need_o - n_o) costs
-``weights.uncovered * priority_o`` per person. When ``weights.over_cover`` is None
-staffing above need is forbidden (hard n_o <= need_o), so n_o + s_o = need_o exactly;
-otherwise n_o + s_o - u_o = need_o with over-cover u_o >= 0 costing ``over_cover`` each
-(both are minimised, so they take their max(0, ...) values at any optimum, and the
-objective reported for any solution is recomputed exactly by the checker's definition
-because s_o and u_o cannot both be positive without a strictly worse cost).
+Rule: n_o = sum_v x(o, v). Shortfall max(0, need_o - n_o) costs
+``weights.uncovered * priority_o`` per person. When ``weights.over_cover`` is None,
+staffing above need is forbidden (hard n_o <= need_o) and the shortfall is exactly
+s_o = need_o - n_o (an equality, no slack). Otherwise n_o + s_o - u_o = need_o with
+s_o, u_o >= 0 and u_o costing ``over_cover`` per person: at any optimum they take their
+max(0, ...) values. (The objective reported for a roster is recomputed exactly from the
+cost definition, see :mod:`solver.solve`.)
 """
 
 from __future__ import annotations

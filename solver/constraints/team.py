@@ -6,7 +6,9 @@ alone exactly when the team has one member on the occurrence, the cost is
 ``team_split * [n_(o,T) == 1]`` per (occurrence, team). Encoding: where only one member
 of T is eligible for o, the cost sits on that pair variable; otherwise one Boolean
 a_(o,T) with, for each member v, the clause x(o, v) -> a OR (some other member on o).
-a is minimised, so it is 1 exactly when one member works o alone.
+a is minimised, so it is 1 exactly when one member works o alone. When staffing is capped
+at need <= 1 (no over-cover), anyone on o is alone: the cost goes on the pair variables,
+which keeps the LP bound honest (a fractional teammate cannot hide it).
 """
 
 from __future__ import annotations
@@ -28,16 +30,20 @@ def add_team(ctx: ModelContext) -> int:
     if not teams:
         return 0
     m = ctx.model
+    capped = ctx.problem.config.weights.over_cover is None
     added = 0
     for o, pairs in enumerate(ctx.occ_vars):
+        single = capped and ctx.problem.occurrences[o].need <= 1
         groups: dict[str, list[Any]] = {}
         for v, var in pairs:
             team = teams.get(v)
             if team is not None:
                 groups.setdefault(team, []).append(var)
         for team, members in groups.items():
-            if len(members) == 1:
-                ctx.add_cost(members[0], weight)
+            if len(members) == 1 or single:
+                # alone for sure: one eligible member, or at most one person on the shift
+                for var in members:
+                    ctx.add_cost(var, weight)
                 continue
             alone = m.NewBoolVar(f"alone[{o},{team}]")
             for i, var in enumerate(members):

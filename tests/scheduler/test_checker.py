@@ -28,7 +28,9 @@ def people(*rows: dict[str, Any], n: int = 0) -> dict[str, Any]:
     return {"people": given}
 
 
-def pairs_of(problem: Problem, *shifts: tuple[str, str, str] | tuple[str, str, str, str]):
+def pairs_of(
+    problem: Problem, *shifts: tuple[str, str, str] | tuple[str, str, str, str]
+) -> frozenset[tuple[int, int]]:
     """(volunteer, shift, 'MM-DD'[, site]) -> (occurrence index, volunteer index) pairs."""
     out = set()
     for row in shifts:
@@ -353,6 +355,12 @@ def test_status_without_roster() -> None:
     p = problem_of()
     r = build_roster(p, status="infeasible", objective=None, bound=None, pairs=(), explanation="x")
     ok(p, r)
+    assert (r.assignments, r.shortfalls, r.objective) == ((), (), None)
+    pairs = pairs_of(p, ("v1", "day", "01-29"))
+    unknown = build_roster(
+        p, status="unknown", objective=5.0, bound=float("inf"), pairs=pairs, explanation="late"
+    )
+    assert (unknown.assignments, unknown.objective, unknown.bound) == ((), None, None)
     bad = _with(r, assignments=roster_of(p, ("v1", "day", "01-29")).assignments)
     only(p, bad, "infeasible but the roster has assignments")
     only(p, _with(r, explanation=None), "without an explanation")

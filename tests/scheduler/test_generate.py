@@ -79,7 +79,8 @@ def test_rows_follow_the_recipe(tmp_path: Path) -> None:
     assert 20 <= orgs["public"] <= 60  # public_share 0.2 of 200
     assert all(r["team"] == "" for r in rows if r["org"] == "public")
     teams = Counter(r["team"] for r in rows if r["team"])
-    assert all(3 <= n <= 5 for n in teams.values())  # team_size 4 +- 1
+    assert all(2 <= n <= 6 for n in teams.values())  # team_size 4 +- 1, remainders merged
+    assert sum(3 <= n <= 5 for n in teams.values()) >= len(teams) - 3
     for r in rows:  # interpreters always carry a language
         skills = set(r["skills"].split(";")) if r["skills"] else set()
         if "interpreter" in skills:
@@ -121,12 +122,14 @@ def test_loader_rebuilds_a_stale_csv(tmp_path: Path) -> None:
 def test_count_override_scales_pools(tmp_path: Path) -> None:
     pools = [
         {"id_prefix": "d", "count": 30, "orgs": ["drivers"], "skills": {"driver": 1.0}},
-        {"id_prefix": "c", "count": 70, "orgs": ["org-b"], "team_size": 5},
+        {"id_prefix": "c", "count": 70, "orgs": ["org-b"], "team_size": 5, "skills": {}},
     ]
     cfg = config(pools=pools)
     rows = rows_of(write_generated(cfg, tmp_path / "full.csv"))
     assert Counter(r["id"][0] for r in rows) == {"d": 30, "c": 70}
-    assert all(r["skills"] == "driver" for r in rows if r["id"].startswith("d"))
+    # a pool overrides the fields it gives (skills) and inherits the rest (bundles)
+    assert all("driver" in r["skills"] for r in rows if r["id"].startswith("d"))
+    assert not any("driver" in r["skills"] for r in rows if r["id"].startswith("c"))
     small = rows_of(write_generated(cfg, tmp_path / "small.csv", count=10))
     assert Counter(r["id"][0] for r in small) == {"d": 3, "c": 7}
     assert not is_current(cfg, tmp_path / "small.csv")  # a resized file is never current

@@ -178,6 +178,16 @@ def test_greedy_roster_passes_the_checker(cfg: dict[str, Any]) -> None:
     assert (report.total_missing, report.total_missing_skills) == (people, skilled)
     assert (roster.total_missing, roster.total_missing_skills) == (people, skilled)
     assert all(s.reason for s in roster.shortfalls)
+    n, staff = len(problem.volunteers), {o: {v for o2, v in pairs if o2 == o} for o, _ in pairs}
+    for o, missing, _ in count_shortfalls(problem, pairs):
+        reason = next(s.reason for s in roster.shortfalls if s.start == problem.occurrences[o].start
+                      and s.site == problem.occurrences[o].site
+                      and s.shift == problem.occurrences[o].shift)  # fmt: skip
+        able = len(set(problem.eligible[o]) | staff.get(o, set()))
+        if missing:  # the pool is split exactly: those who can work it, and why not the rest
+            assert f"{able} of {n} volunteers can work it" in reason or (
+                able == 0 and "no volunteer can work" in reason
+            ), reason
     assert all(v in problem.eligible[o] for o, v in pairs)
 
 

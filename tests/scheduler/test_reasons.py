@@ -190,3 +190,30 @@ def test_build_attaches_a_reason_to_every_shortfall() -> None:
     assert roster.shortfalls and all(s.reason for s in roster.shortfalls)
     night = next(s for s in roster.shortfalls if s.shift == "night")
     assert "no volunteer can work 00:00–08:00 on 29 Jan (1 don't take night shifts)" in night.reason
+
+
+def test_far_count_uses_a_grid_that_misses_no_one() -> None:
+    import random
+
+    from scheduler.geo import haversine_km
+
+    rng = random.Random(5)
+    vols = [
+        {"id": f"v{i:03d}", "lat": 40 + rng.uniform(-0.5, 0.5), "lon": 116 + rng.uniform(-0.5, 0.5)}
+        for i in range(600)
+    ] + [{"id": "nohome"}]
+    site = {
+        "id": "exit-se",
+        "pattern": "three-8h",
+        "need": 700,
+        "location": {"lat": 40, "lon": 116},
+    }
+    p = problem_of(
+        sites=[site], rules={"max_travel_km": 12}, volunteers={"people": vols}, horizon=ONE_DAY
+    )
+    explainer = Explainer(p, frozenset())
+    text = explainer.explain(occ(p, "day"), 700, {})
+    far = sum(1 for v in vols if "lat" in v and haversine_km(v["lat"], v["lon"], 40, 116) > 12)
+    assert 100 < far < 600  # the case is not trivial
+    assert f"{601 - far} of 601 volunteers can work it ({far} live more than 12 km away)" in text
+    assert explainer._cells is not None and len(explainer._cells) > 50  # the grid was used

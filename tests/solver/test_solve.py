@@ -50,3 +50,36 @@ def test_empty_plan_is_optimal_with_nothing_to_do() -> None:
     p = problem(sites=[{"id": "exit-se", "pattern": "three-8h", "need": 0}])
     sol = run(p)
     assert sol.status is Status.optimal and sol.assignments == () and sol.objective == 0
+
+
+def test_hint_breaking_rest_is_repaired() -> None:
+    p = problem(rules={"min_rest_hours": 12})
+    bad = frozenset(
+        {
+            pair(p, "exit-se", "day", "2020-01-29", "v1"),
+            pair(p, "exit-se", "evening", "2020-01-29", "v1"),
+        }
+    )
+    sol = run(p, hint=bad)
+    assert sol.stats["hint"].startswith("repaired")
+    assert sol.status is Status.optimal
+
+
+def test_cp_sat_options_override_defaults() -> None:
+    p = problem()
+    sol = run(p, cp_sat_options={"num_workers": 1, "cp_model_presolve": False})
+    assert sol.status is Status.optimal
+    try:
+        solve(p, SolveParams(time_limit=1, cp_sat_options={"no_such_parameter": 1}))
+    except ValueError as err:
+        assert "no_such_parameter" in str(err)
+    else:
+        raise AssertionError("an unknown CP-SAT parameter was accepted")
+
+
+def test_minimum_for_volunteer_who_can_never_work_is_explained() -> None:
+    never = {"id": "v9", "available": "2021-01-01T00:00/2021-01-02T00:00", "min_hours_total": 8}
+    p = problem(volunteers={"people": [{"id": "v1"}, never]})
+    sol = solve(p, SolveParams(time_limit=5, workers=1))
+    assert sol.status is Status.infeasible
+    assert "v9 must work at least 8 h" in (sol.explanation or "")

@@ -8,8 +8,8 @@ import pytest
 import redis
 
 from scheduler.errors import ConfigError
-from tests.workers.conftest import run_burst, submitted
-from workers.enqueue import job_key_prefix
+from tests.workers.conftest import run_burst, submitted, tiny_plan
+from workers.enqueue import job_key_prefix, submit_plan
 from workers.events import accept_event
 from workers.keys import PlanKeys
 from workers.settings import Settings
@@ -152,3 +152,21 @@ def test_redelivery_heals_a_lost_enqueue(conn: redis.Redis, settings: Settings) 
     assert queue_len(conn, settings) == 1
     run_burst(conn, settings)
     assert store.event_done_in("lost") == 2
+
+
+def test_events_are_validated_against_the_current_config(
+    conn: redis.Redis, settings: Settings
+) -> None:
+    """Validation uses a cached plan per config revision; the intake script refuses a
+    stale revision, so a re-submitted config always decides."""
+    plan = submitted(conn, settings)
+    accept_event(conn, settings, "tiny", {**SURGE, "add": 1})  # caches revision 1
+    two_sites = [*plan.config.model_dump(by_alias=True)["sites"]]
+    two_sites.append({"id": "exit-nw", "pattern": "three-8h", "need": 1})
+    submit_plan(conn, settings, tiny_plan(sites=two_sites), replan=False)
+    nw = {**SURGE, "site": "exit-nw", "add": 1}
+    assert not accept_event(conn, settings, "tiny", nw, "nw-1").duplicate  # revision 2
+    submit_plan(conn, settings, plan, replan=False)  # revision 3: exit-nw gone again
+    with pytest.raises(ConfigError, match="unknown site 'exit-nw'"):
+        accept_event(conn, settings, "tiny", nw, "nw-2")
+    assert PlanStore(conn, settings.key_prefix, "tiny").event("nw-2") is None

@@ -190,3 +190,19 @@ def test_repair_with_gaps_is_followed_by_a_better_solve(
     assert solved.stats["replan"]["method"] == "solve" and solved.total_missing == 0
     assert {(a.site, a.volunteer) for a in solved.assignments} == {("a", "v2"), ("b", "v1")}
     assert store.event_done_in("open-b") == 2
+
+
+def test_a_crashing_replan_is_retried_and_visible_in_status(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submitted(conn, settings)
+    monkeypatch.setenv("ROTA_PLANNER", "tests.workers.planners:missing_function")
+    monkeypatch.setenv("ROTA_REPLAN_MODE", "solve")
+    accepted = accept_event(conn, settings, "tiny", {**DAY29, "add": 1})
+    run_burst(conn, settings)
+    store = PlanStore(conn, settings.key_prefix, "tiny")
+    info = plan_status(store, get_settings())
+    assert info["last_result"] == "error" and "AttributeError" in info["last_error"]
+    assert info["current_version"] == 1 and info["events_pending"] == 1
+    job = Job.fetch(accepted.job_id, connection=conn, serializer=JSONSerializer)
+    assert job.retries_left is not None and job.retries_left < 3, "RQ retried it"
