@@ -29,13 +29,17 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 
+from ortools.sat.python import cp_model
+
 from scheduler.cost import total_cost
 from scheduler.limits import Limits
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver.model import build_model
+from solver.objective import to_cost
 from solver.solve import solve, solve_context
 from solver.types import Pair, Solution, SolveParams
+from solver.variables import ModelContext
 
 FULL_MODEL_MAX_PAIRS = 60_000
 """Run phase 2 (the whole model) only up to this many pair variables."""
@@ -43,6 +47,9 @@ FULL_SHARE = 0.5
 GREEDY_ROWS = True
 ROW_SLICE = 0.2
 SLICE = (0.3, 2.0)
+SUB_WORKERS = 1
+"""CP-SAT workers per sub-solve (small models: one LP worker proves them fastest)."""
+LINEARIZATION = 2
 
 
 def applicable(problem: Problem) -> bool:
@@ -165,15 +172,32 @@ def _resolve(
     sub = subproblem(problem, staff, incumbent, window)
     sub_params = SolveParams(time_limit=limit, workers=params.workers, seed=seed,
                              hint=sub.hint, fixed=sub.fixed)  # fmt: skip
-    sol = solve_context(build_model(sub.problem, sub_params), limit)
-    if not sol.status.has_roster or sol.objective is None:
+    found, optimal, objective = _cp_solve(build_model(sub.problem, sub_params), limit, seed)
+    if found is None:
         return None, False, 0.0
-    gain = float(total_cost(sub.problem, sub.hint)) - float(sol.objective)
+    gain = float(total_cost(sub.problem, sub.hint)) - objective
     chosen = set(staff)
     region = set(sub.occ_map)
     kept = {p for p in incumbent if p[1] not in chosen or p[0] not in region}
-    kept |= sub.back(sol.assignments)
-    return kept, sol.status is Status.optimal, gain
+    kept |= sub.back(found)
+    return kept, optimal, gain
+
+
+def _cp_solve(
+    ctx: ModelContext, limit: float, seed: int, workers: int | None = None
+) -> tuple[list[Pair] | None, bool, float]:
+    """Solve a sub-problem's model with the LNS settings: (pairs or None, optimal, cost)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, limit)
+    solver.parameters.num_workers = workers or SUB_WORKERS
+    solver.parameters.random_seed = seed
+    solver.parameters.linearization_level = LINEARIZATION
+    code = solver.Solve(ctx.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, False, 0.0
+    pairs = [pair for pair, var in ctx.x.items() if solver.BooleanValue(var)]
+    cost = to_cost(solver.ObjectiveValue()) if ctx.model.HasObjective() else 0.0
+    return pairs, code == cp_model.OPTIMAL, float(cost)
 
 
 def _feasible_row(problem: Problem, v: int, params: SolveParams, limit: float) -> set[Pair] | None:
@@ -183,8 +207,8 @@ def _feasible_row(problem: Problem, v: int, params: SolveParams, limit: float) -
         sub.problem, SolveParams(time_limit=limit, workers=params.workers, seed=params.seed)
     )
     ctx.model.ClearObjective()
-    sol = solve_context(ctx, limit)
-    return sub.back(sol.assignments) if sol.status.has_roster else None
+    found, _, _ = _cp_solve(ctx, limit, params.seed, workers=max(2, params.workers))
+    return None if found is None else sub.back(found)
 
 
 def construct(

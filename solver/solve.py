@@ -232,11 +232,17 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
     """
     t0 = time.monotonic()
     warm_stats: dict[str, object] = {}
+    if problem.n_pairs > WARM_START_MIN_PAIRS and not params.hint:
+        # CP-SAT alone is slow to a first good roster on large models: start from greedy
+        from scheduler.greedy import greedy
+
+        params = dataclasses.replace(params, hint=frozenset(greedy(problem)))
+        warm_stats["greedy_hint"] = len(params.hint)
     if problem.n_pairs > WARM_START_MIN_PAIRS and params.time_limit >= 5:
         warm = warm_start(problem, params, params.time_limit * WARM_START_SHARE)
         if warm is not None:
-            warm_stats = {"warm_start_objective": warm.objective,
-                          "warm_start_pairs": warm.stats.get("pairs")}  # fmt: skip
+            warm_stats["warm_start_objective"] = warm.objective
+            warm_stats["warm_start_pairs"] = warm.stats.get("pairs")
             params = dataclasses.replace(params, hint=frozenset(warm.assignments))
     ctx = build_model(problem, params)
     built = time.monotonic() - t0

@@ -2,10 +2,11 @@
 
 ``replan_job(prefix, plan_id, gen)`` is the one path to a new version: it reads a
 consistent snapshot (plan, published roster, accepted events), folds the events in,
-repairs or solves with stability (see :mod:`workers.candidates`, :mod:`workers.replan`), and publishes with check-and-set. A
-re-plan that yields no roster, or one worse on coverage than keeping the current roster,
-publishes nothing and records why in the plan's status (``rota status``). Exceptions
-(Redis down, a killed solver) propagate so RQ retries the job.
+repairs or solves with stability (:mod:`workers.candidates`, :mod:`workers.replan`) and
+publishes with check-and-set. A re-plan that yields no roster, or one worse on coverage
+than keeping the current roster, publishes nothing and records why in the plan's status
+(``rota status``). Exceptions (Redis down, a killed solver) are recorded there too and
+propagate so RQ retries the job.
 """
 
 from __future__ import annotations
