@@ -50,6 +50,8 @@ SLICE = (0.3, 2.0)
 SUB_WORKERS = 1
 """CP-SAT workers per sub-solve (small models: one LP worker proves them fastest)."""
 LINEARIZATION = 2
+WINDOW_SHARE = 0.5
+"""Share of LNS steps that free a window of days (the rest free whole rows)."""
 
 
 def applicable(problem: Problem) -> bool:
@@ -265,8 +267,7 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
                 roster = set(full.assignments)
             if full.status is Status.optimal:
                 deadline = time.monotonic()
-    roster, tries, better = _lns(problem, params, roster, deadline, bound)
-    stats.update(lns_tries=tries, lns_improvements=better)
+    roster = _lns(problem, params, roster, deadline, bound, stats)
     objective = total_cost(problem, roster)
     proved = bound is not None and objective <= bound
     return Solution(
@@ -281,19 +282,20 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
 
 def _lns(
     problem: Problem, params: SolveParams, roster: set[Pair], deadline: float,
-    bound: float | None,
-) -> tuple[set[Pair], int, int]:  # fmt: skip
+    bound: float | None, stats: dict[str, object],
+) -> set[Pair]:  # fmt: skip
     """Re-solve random neighbourhoods until ``deadline``: ``rows`` (k volunteers over the
     horizon) and ``window`` (up to m volunteers over ``span`` days); k, m and span adapt."""
     rng = random.Random(params.seed + 7)
     nvol, days = len(problem.volunteers), problem.config.horizon.days
     k, m, span = 2.0, float(min(nvol, 40)), float(min(days, 7))
-    p_window = 0.3 if days <= 28 else 0.7
-    tries = better = 0
+    p_window = WINDOW_SHARE if days > 14 else 0.0
+    count: Counter[str] = Counter()
     cost = total_cost(problem, roster)
     while time.monotonic() < deadline - SLICE[0] and (bound is None or cost > bound + 1e-9):
         window = None
-        if rng.random() < p_window:
+        kind = "window" if rng.random() < p_window else "rows"
+        if kind == "window":
             staff = sorted(rng.sample(range(nvol), max(1, min(nvol, round(m)))))
             a = rng.randrange(0, max(1, days - round(span) + 1))
             window = range(a, a + round(span))
@@ -303,7 +305,8 @@ def _lns(
         started = time.monotonic()
         got, optimal, gain = _resolve(problem, staff, roster, window, params, limit,
                                       rng.randrange(1 << 30))  # fmt: skip
-        tries += 1
+        count[kind] += 1
+        count[f"{kind}_optimal"] += optimal
         fast = optimal and time.monotonic() - started < limit / 2
         if window is None:
             k = min(nvol / 2, k * 1.15) if fast else max(1.0, k * 0.9)
@@ -314,6 +317,8 @@ def _lns(
         if got is not None and gain > -1e-9:
             roster = got
             if gain > 1e-9:
-                better += 1
+                count[f"{kind}_better"] += 1
                 cost -= gain
-    return roster, tries, better
+    stats.update({f"lns_{key}": n for key, n in sorted(count.items())})
+    stats.update(lns_k=round(k, 1), lns_m=round(m, 1), lns_span=round(span, 1))
+    return roster

@@ -117,8 +117,10 @@ class ModelContext:
             else:
                 lit = self.model.NewBoolVar(f"w[{v},{d}]")
                 xs = [var for _, var in pairs]
-                if self.day_is_clique(v, d):
-                    self.model.Add(lit == sum(xs))  # at most one shift: w is their sum
+                if self.day_is_clique(v, d) or self.problem.limits[v].max_shifts_per_day == 1:
+                    # at most one shift that day (rest, or the per-day cap posted by hours):
+                    # w is simply their sum, which is also the tightest LP relaxation
+                    self.model.Add(lit == sum(xs))
                 else:
                     for var in xs:
                         self.model.AddImplication(var, lit)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from scheduler.expand import expand
 from scheduler.fast_compile import compile_plan_fast
@@ -190,3 +193,41 @@ def test_process_pool_gives_a_checked_roster(city: Plan) -> None:
     result = plan_city(city, options)
     assert result.stats["processes"] == 2
     assert result.roster.assignments
+
+
+def test_gap_only_runs_cp_sat_just_where_the_greedy_falls_short() -> None:
+    city = plan_from_dict(small_city(volunteers=130))  # one part short, two easy
+    results: list[dict] = []
+    options = CityOptions(time_limit=20, part_time_limit=1, processes=1, target_pairs=2_500)
+    plan_city(city, dataclasses.replace(options, solver="gap-only"), on_done=results.append)
+    for r in results:
+        assert r["cp_sat"] == (r["greedy_coverage"] < r["supply_bound"])
+        assert r["coverage"] >= r["greedy_coverage"]
+    assert {r["cp_sat"] for r in results} == {True, False}, "the city has short and easy parts"
+    results.clear()
+    plan_city(city, dataclasses.replace(options, solver="greedy"), on_done=results.append)
+    assert not any(r["cp_sat"] for r in results)
+
+
+def test_plan_city_command_writes_a_checked_roster(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from rota.cli import cli
+    from scheduler.checker import check_roster
+    from scheduler.roster import Roster
+
+    cfg = tmp_path / "city.yaml"
+    cfg.write_text(yaml.safe_dump(small_city()), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["plan-city", str(cfg), "--out", str(out), "--processes", "1", "--time-limit", "10"]
+    res = CliRunner().invoke(cli, [*args, "--target-pairs", "2500", "--solver", "greedy"])
+    assert res.exit_code == 0, res.output
+    assert "weighted coverage" in res.output
+    roster = Roster.read(out / "roster.json")
+    assert check_roster(compile_plan(plan_from_dict(small_city())), roster).ok
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**small_city(), "sites": [{"id": "x", "pattern": "nope"}]}))
+    res = CliRunner().invoke(cli, ["plan-city", str(bad), "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 2
+    assert "pattern" in res.output
+    assert not (tmp_path / "o2").exists()

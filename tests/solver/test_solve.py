@@ -5,7 +5,7 @@ from __future__ import annotations
 from scheduler.roster import Status
 from solver.solve import build_model, solve
 from solver.types import Progress, SolveParams
-from tests.solver.support import pair, problem, run
+from tests.solver.support import pair, people, problem, run
 
 
 def test_progress_reported_on_improving_solutions() -> None:
@@ -83,3 +83,18 @@ def test_minimum_for_volunteer_who_can_never_work_is_explained() -> None:
     sol = solve(p, SolveParams(time_limit=5, workers=1))
     assert sol.status is Status.infeasible
     assert "v9 must work at least 8 h" in (sol.explanation or "")
+
+
+def test_warm_start_on_candidate_pairs_then_full_model(monkeypatch) -> None:
+    import solver.solve as solve_module
+
+    monkeypatch.setattr(solve_module, "WARM_START_MIN_PAIRS", 0)
+    monkeypatch.setattr(solve_module, "PER_OCCURRENCE", 1)
+    monkeypatch.setattr(solve_module, "PER_VOLUNTEER", 1)
+    p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(20)})
+    keep = solve_module.candidate_pairs(p, SolveParams())
+    assert len(keep) < p.n_pairs  # the warm-start model really is smaller
+    assert all(sum((o, v) in keep for v in p.eligible[o]) >= 12 for o in range(len(p.occurrences)))
+    sol = run(p, time_limit=5)
+    assert "warm_start_objective" in sol.stats and "greedy_hint" in sol.stats
+    assert sol.status is Status.optimal and sol.objective <= sol.stats["warm_start_objective"]

@@ -3,7 +3,7 @@
 ``real`` is the production pipeline (checked roster). ``no_roster`` returns a roster with
 status ``unknown`` (a solve that timed out without one). ``slow`` sleeps for
 ``ROTA_TEST_SLEEP`` seconds first (a long solve a test can kill mid-way), and signals it
-started by setting ``{ROTA_KEY_PREFIX}:test:solving``.
+started by pushing its pid (the RQ work horse) to ``{ROTA_KEY_PREFIX}:test:solving``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def no_roster(
 
 def slow(problem: Problem, params: SolveParams, *, version: int = 1) -> tuple[Roster, Solution]:
     conn = redis.Redis.from_url(os.environ["ROTA_REDIS_URL"])
-    conn.incr(f"{os.environ['ROTA_KEY_PREFIX']}:test:solving")
+    conn.rpush(f"{os.environ['ROTA_KEY_PREFIX']}:test:solving", os.getpid())
     time.sleep(float(os.environ.get("ROTA_TEST_SLEEP", "3")))
     return real(problem, params, version=version)
 

@@ -36,56 +36,73 @@ def wait_for(check, timeout: float, what: str) -> None:
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
+@pytest.mark.parametrize("kill", ["worker-and-horse", "worker-only"])
 def test_worker_killed_mid_solve_is_retried_and_publishes_once(
-    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    conn: redis.Redis, settings: Settings, kill: str
 ) -> None:
+    """kill -9 mid-solve; the job is retried and exactly one new version appears. With
+    ``worker-only`` the orphaned work horse (RQ puts it in its own process group) finishes
+    its solve after the retry published: its check-and-set publish must change nothing."""
     submitted(conn, settings)
     store = PlanStore(conn, settings.key_prefix, "tiny")
     accepted = accept_event(conn, settings, "tiny", {**DAY29, "add": 1}, "k1")
     env = {
         **os.environ,
         "ROTA_PLANNER": "tests.workers.planners:slow",
-        "ROTA_TEST_SLEEP": "60",
+        "ROTA_TEST_SLEEP": "60" if kill == "worker-and-horse" else "3",
         "ROTA_REPLAN_MODE": "solve",
         "PYTHONPATH": str(ROOT),
     }
+    cmd = [sys.executable, "-c", "from rota.cli import main; main()", "worker", "--burst"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from rota.cli import main; main()",
-            "worker",
-            "--burst",
-            "--no-scheduler",
-        ],
+        [*cmd, "--no-scheduler"],
         cwd=ROOT,
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    solving = f"{settings.key_prefix}:test:solving"
+    horse = 0
     try:
-        solving = f"{settings.key_prefix}:test:solving"
-        wait_for(lambda: conn.get(solving) == b"1", 60, "the worker to start solving")
-        os.killpg(proc.pid, signal.SIGKILL)  # the worker and its work horse
+        wait_for(lambda: conn.llen(solving) == 1, 60, "the worker to start solving")
+        horse = int(conn.lindex(solving, 0))
+        assert horse != proc.pid, "the solve runs in RQ's forked work horse"
+        if kill == "worker-and-horse":
+            os.kill(horse, signal.SIGKILL)  # the solving process ...
+        os.killpg(proc.pid, signal.SIGKILL)  # ... and the worker that supervised it
         proc.wait(10)
+        if kill == "worker-and-horse":
+            wait_for(lambda: not _alive(horse), 10, "the work horse to die")
+        assert store.current_version() == 1
+        queue = make_queue(conn, settings.queue)
+        job = Job.fetch(accepted.job_id, connection=conn, serializer=JSONSerializer)
+        assert job.get_status().value == "started"  # abandoned
+        # what a live worker's maintenance does once the dead one's heartbeat expired
+        StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
+        job.refresh()
+        assert job.get_status().value in ("queued", "scheduled") and job.retries_left == 2
+        wait_for(lambda: queue.count == 1, 5, "the retried job to be queued")
+        run_burst(conn, settings)  # healthy in-process worker, real planner
+        assert job.get_status(refresh=True).value == "finished"
+        assert store.current_version() == 2 and store.event_done_in("k1") == 2
+        if kill == "worker-only":
+            wait_for(lambda: not _alive(horse), 30, "the orphaned work horse to finish")
+        assert store.current_version() == 2 and not conn.exists(store.keys.roster(3))
+        assert store.roster(2).version == 2
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert store.current_version() == 1
-    queue = make_queue(conn, settings.queue)
-    job = Job.fetch(accepted.job_id, connection=conn, serializer=JSONSerializer)
-    assert job.get_status().value == "started"  # abandoned
-    # what a live worker's maintenance does once the dead one's heartbeat expired
-    StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
-    job.refresh()
-    assert job.get_status().value in ("queued", "scheduled") and job.retries_left == 2
-    wait_for(lambda: queue.count == 1, 5, "the retried job to be queued")
-    run_burst(conn, settings)  # healthy in-process worker, real planner
-    run_burst(conn, settings)
-    assert job.get_status(refresh=True).value == "finished"
-    assert store.current_version() == 2 and not conn.exists(store.keys.roster(3))
-    assert store.event_done_in("k1") == 2
+        if horse and _alive(horse):
+            os.kill(horse, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"  # a zombie is dead
+    except FileNotFoundError:
+        return False
 
 
 def free_port() -> int:
