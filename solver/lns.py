@@ -41,12 +41,12 @@ from solver.solve import solve, solve_context
 from solver.types import Pair, Solution, SolveParams
 from solver.variables import ModelContext
 
-FULL_MODEL_MAX_PAIRS = 60_000
+FULL_MODEL_MAX_PAIRS = 20_000
 """Run phase 2 (the whole model) only up to this many pair variables."""
-FULL_SHARE = 0.5
+FULL_SHARE = 0.1
 GREEDY_ROWS = True
 ROW_SLICE = 0.2
-SLICE = (0.3, 2.0)
+SLICE = (0.2, 1.0)
 SUB_WORKERS = 1
 """CP-SAT workers per sub-solve (small models: one LP worker proves them fastest)."""
 LINEARIZATION = 2
@@ -122,7 +122,10 @@ def subproblem(
     region = range(problem.config.horizon.days) if window is None else (
         _region(problem, staff, window))  # fmt: skip
     first = region.start
-    occ_map = [o.index for o in problem.occurrences if o.day in region]
+    # only occurrences someone in S may work: the others' cost is a constant here
+    occ_map = sorted(
+        {o for v in staff for o in problem.by_volunteer[v] if problem.occurrences[o].day in region}
+    )
     occs = []
     for i, o in enumerate(occ_map):
         occ = problem.occurrences[o]
@@ -309,7 +312,7 @@ def _lns(
         count[f"{kind}_optimal"] += optimal
         fast = optimal and time.monotonic() - started < limit / 2
         if window is None:
-            k = min(nvol / 2, k * 1.15) if fast else max(1.0, k * 0.9)
+            k = min(nvol, k * 1.15) if fast else max(1.0, k * 0.9)
         elif fast:
             span, m = min(days, span * 1.15), min(nvol, m * 1.1)
         else:

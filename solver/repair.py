@@ -89,3 +89,112 @@ def repair(problem: Problem, pairs: Iterable[Pair], *, seed: int = 1) -> set[Pai
             on.add(v)
             added.add((o, v))
     return added
+
+
+LNS_MAX_VOLUNTEERS = 400
+LNS_SITE_SECONDS = 8.0
+
+
+def lns_repair(
+    problem: Problem,
+    pairs: Iterable[Pair],
+    *,
+    seconds: float = 60.0,
+    seed: int = 1,
+) -> tuple[set[Pair], dict[str, int]]:
+    """Re-solve short sites with a small CP-SAT each; the improved pairs and counts.
+
+    For a site still short where someone nearby could serve (coverage below its supply
+    bound): the volunteers eligible there (at most ``LNS_MAX_VOLUNTEERS``) with *all* their
+    shifts. Their shifts elsewhere are fixed, and every other site's occurrence is frozen,
+    so each volunteer's rules hold as a whole; the site's own shifts are re-planned from
+    the current ones as a hint. A site's new staffing is kept only if it covers more.
+    Greedy rosters miss mostly through runs of days (everyone rested on the same day):
+    this puts the days off where they cost nothing. ``problem`` may be lazy.
+    """
+    import time
+
+    from scheduler.fast_compile import compile_plan_fast, eligibility_index
+    from solver.decompose import sub_plan
+    from solver.solve import solve
+    from solver.split import Part
+    from solver.types import SolveParams
+
+    t0 = time.monotonic()
+    pairs = set(pairs)
+    occs, vols = problem.occurrences, problem.volunteers
+    index = eligibility_index(problem)
+    counts, _ = index.scan()
+    staff: dict[int, set[int]] = {}
+    for o, v in pairs:
+        staff.setdefault(o, set()).add(v)
+    by_site: dict[str, list[int]] = {}
+    for occ in occs:
+        by_site.setdefault(occ.site, []).append(occ.index)
+
+    def gap(site: str) -> int:
+        return sum(
+            occs[o].priority
+            * (min(occs[o].need, counts[o]) - min(occs[o].need, len(staff.get(o, ()))))
+            for o in by_site[site]
+        )
+
+    stats = {"lns_sites": 0, "lns_improved": 0, "lns_skipped_large": 0}
+    for site in sorted((s for s in by_site if gap(s) > 0), key=lambda s: (-gap(s), s)):
+        if time.monotonic() - t0 > seconds:
+            break
+        mine = set(by_site[site])
+        near: set[int] = set()
+        for o in mine:
+            near.update(index.eligible(o).tolist())
+        if len(near) > LNS_MAX_VOLUNTEERS:
+            stats["lns_skipped_large"] += 1
+            continue
+        theirs = [(o, v) for o, v in pairs if v in near]
+        sites = {site} | {occs[o].site for o, _ in theirs}
+        plan = sub_plan(
+            problem.plan, Part(f"lns-{site}", tuple(sorted(sites)), tuple(sorted(near)))
+        )
+        sub = compile_plan_fast(plan)
+        o_of, v_of = sub.occurrence_index, sub.volunteer_index
+        local = {(o_of[occs[o].key], v_of[vols[v].id]) for o, v in theirs}
+        here = {o_of[occs[o].key] for o in mine}
+        fixed = frozenset(p for p in local if p[0] not in here)
+        frozen = frozenset(o.index for o in sub.occurrences if o.index not in here)
+        params = SolveParams(
+            time_limit=min(LNS_SITE_SECONDS, max(1.0, seconds - (time.monotonic() - t0))),
+            workers=1,
+            seed=seed,
+            hint=frozenset(local),
+            fixed=fixed,
+            frozen_occurrences=frozen,
+        )
+        stats["lns_sites"] += 1
+        sol = solve(sub, params)
+        if not sol.status.has_roster:
+            continue
+        new = [(o, v) for o, v in sol.assignments if o in here]
+        before = sum(
+            sub.occurrences[o].priority
+            * min(sub.occurrences[o].need, sum(1 for p in local if p[0] == o))
+            for o in here
+        )
+        after = sum(
+            sub.occurrences[o].priority
+            * min(sub.occurrences[o].need, sum(1 for p in new if p[0] == o))
+            for o in here
+        )
+        if after <= before:
+            continue
+        g_occ = {
+            so.index: problem.occurrence_index[so.key] for so in sub.occurrences if so.index in here
+        }
+        g_vol = {i: problem.volunteer_index[v.id] for i, v in enumerate(sub.volunteers)}
+        for o in mine:
+            for v in staff.pop(o, set()):
+                pairs.discard((o, v))
+        for o, v in new:
+            pairs.add((g_occ[o], g_vol[v]))
+            staff.setdefault(g_occ[o], set()).add(g_vol[v])
+        stats["lns_improved"] += 1
+    return pairs, stats

@@ -80,7 +80,12 @@ def _solver(
     for name, value in params.cp_sat_options.items():
         if not hasattr(p, name):
             raise ValueError(f"unknown CP-SAT parameter {name!r}")
-        setattr(p, name, value)
+        if isinstance(value, list | tuple):  # repeated fields, e.g. extra_subsolvers
+            field = getattr(p, name)
+            field.clear()
+            field.extend(value)
+        else:
+            setattr(p, name, value)
     return solver
 
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from rq import Queue
 
 KEY_TTL = 24 * 3600
+PART_TIMEOUT = 1800
+"""RQ timeout of a part job when no part time limit is given (parts take seconds)."""
 SOLVE_PART = "solver.decompose.solve_part"
 MERGE = "workers.fanout.merge_job"
 
@@ -63,18 +65,17 @@ def enqueue_city(
     connection: redis.Redis,
     queue: str,
     prefix: str = "rota",
-    workers: int = 2,
 ) -> CityRun:
     """Enqueue the parts and the merge job of ``plan``; returns their ids and keys."""
     run = uuid.uuid4().hex[:12]
-    split, payloads, stats = prepare(plan, options, workers)
+    split, payloads, stats = prepare(plan, options)
     stats.update(mode="distributed", rq_queue=queue)
     base = f"{prefix}:city:{run}"
     plan_key, roster_key = f"{base}:plan", f"{base}:roster"
     connection.set(plan_key, json.dumps(plan_json(plan)), ex=KEY_TTL)
     q = _queue(connection, queue)
-    limit = payloads[0]["time_limit"] if payloads else 1.0
-    part_timeout = int(4 * limit + 300)
+    given = options.part_time_limit
+    part_timeout = int(4 * given + 300) if given is not None else PART_TIMEOUT
     jobs = [
         q.enqueue(
             SOLVE_PART,
@@ -182,14 +183,11 @@ def plan_city_distributed(
     connection: redis.Redis,
     queue: str,
     prefix: str = "rota",
-    workers: int = 2,
     timeout: float | None = None,
 ) -> CityResult:
     """Enqueue, wait, and return the checked roster (same contract as local mode)."""
     t0 = time.monotonic()
-    run = enqueue_city(
-        plan, options, connection=connection, queue=queue, prefix=prefix, workers=workers
-    )
+    run = enqueue_city(plan, options, connection=connection, queue=queue, prefix=prefix)
     roster = wait_for(run, connection, timeout=timeout or 3 * options.time_limit + 600)
     stats = {**roster.stats, "seconds": round(time.monotonic() - t0, 3), "run": run.run}
     roster = roster.model_copy(update={"stats": stats})

@@ -29,10 +29,11 @@ import click
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
     "--solver",
-    type=click.Choice(["auto", "cp-sat", "gap-only", "greedy"]),
-    default="auto",
+    type=click.Choice(["gap-only", "auto", "cp-sat", "greedy"]),
+    default="gap-only",
     show_default=True,
-    help="how each part is solved",
+    help="parts: CP-SAT where the greedy falls short (gap-only), also polish while half the "
+    "budget lasts (auto), always (cp-sat), never (greedy)",
 )
 @click.option(
     "--target-pairs",
@@ -42,7 +43,6 @@ import click
     help="part size: occurrences x expected volunteers",
 )
 @click.option("--queue", default=None, help="RQ queue with --distributed [default: ROTA_QUEUE]")
-@click.option("--workers", type=int, default=2, show_default=True, help="RQ workers expected")
 def plan_city(
     config: Path,
     out_dir: Path,
@@ -54,7 +54,6 @@ def plan_city(
     solver: str,
     target_pairs: float,
     queue: str | None,
-    workers: int,
 ) -> None:
     """Plan a city-scale CONFIG by parts (zones), merge, repair and check; write --out."""
     from scheduler.loading import load_plan
@@ -85,7 +84,6 @@ def plan_city(
                 connection=conn,
                 queue=settings.queue,
                 prefix=settings.key_prefix,
-                workers=workers,
             )
         except (RedisUnavailable, CityRunFailed) as exc:
             raise click.ClickException(str(exc)) from None

@@ -231,3 +231,25 @@ def test_plan_city_command_writes_a_checked_roster(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "pattern" in res.output
     assert not (tmp_path / "o2").exists()
+
+
+def test_lns_repair_re_solves_a_short_site_and_keeps_every_rule() -> None:
+    from scheduler.build import build_roster
+    from scheduler.checker import check_roster
+    from solver.repair import lns_repair
+
+    city = plan_from_dict(small_city(volunteers=240))  # the greedy covers everything here
+    problem = compile_plan(city)
+    full = set(greedy(problem))
+    assert weighted_coverage(problem, full) == coverage_bound(problem, lp=False).value
+    site = "s2-1"
+    holed = {(o, v) for o, v in full if problem.occurrences[o].site != site}
+    assert weighted_coverage(problem, holed) < weighted_coverage(problem, full)
+    pairs, stats = lns_repair(compile_plan_fast(city, lazy=True), holed, seconds=20)
+    assert stats["lns_improved"] >= 1
+    assert holed - pairs == set(), "pairs at other sites stay"
+    assert {problem.occurrences[o].site for o, _ in pairs - holed} == {site}
+    assert weighted_coverage(problem, pairs) > weighted_coverage(problem, holed)
+    roster = build_roster(problem, status="feasible", objective=None, bound=None, pairs=pairs)
+    report = check_roster(problem, roster)
+    assert not [v for v in report.violations if "objective" not in v], report.violations
