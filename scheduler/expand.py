@@ -102,13 +102,18 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
     raw: list[tuple[dt.datetime, int, int, Occurrence]] = []
     for site_i, site in enumerate(config.sites):
         changes = tuple(by_site.get(site.id, ()))
+        # per shift name, in file order: only the changes that can apply to it
+        by_shift = {
+            sh.name: tuple(ch for ch in changes if ch.shift in (None, sh.name))
+            for sh in config.shift_patterns[site.pattern]
+        }
         for day in range(config.horizon.days):
             date = config.horizon.start + dt.timedelta(days=day)
             for shift_i, shift in enumerate(config.shift_patterns[site.pattern]):
                 start, end = shift_bounds(date, shift, tz)
                 if not site_is_open(site, start, tz):
                     continue
-                need = occurrence_need(site, shift.name, start, changes, tz)
+                need = occurrence_need(site, shift.name, start, by_shift[shift.name], tz)
                 require = tuple(
                     sorted((k, min(n, need)) for k, n in site.require.items() if min(n, need) > 0)
                 )

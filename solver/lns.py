@@ -35,17 +35,19 @@ from scheduler.cost import total_cost
 from scheduler.limits import Limits
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver.model import build_model
+from solver.model import FAMILIES, build_model
 from solver.objective import to_cost
 from solver.solve import solve, solve_context
 from solver.types import Pair, Solution, SolveParams
-from solver.variables import ModelContext
+from solver.variables import ModelContext, create_pair_vars
 
 FULL_MODEL_MAX_PAIRS = 20_000
 """Run phase 2 (the whole model) only up to this many pair variables."""
 FULL_SHARE = 0.1
 GREEDY_ROWS = True
 ROW_SLICE = 0.2
+GREEDY_ROWS_MAX_SLOTS = 182 * 8
+"""Above this many (day, shift name) slots, rows start from any feasible row (cheaper)."""
 SLICE = (0.2, 1.0)
 SUB_WORKERS = 1
 """CP-SAT workers per sub-solve (small models: one LP worker proves them fastest)."""
@@ -205,13 +207,20 @@ def _cp_solve(
     return pairs, code == cp_model.OPTIMAL, float(cost)
 
 
+COST_ONLY = frozenset({"skills", "travel", "preferences", "team", "fairness"})
+"""Families that only add costs (their hard sides are eligibility pruning)."""
+
+
 def _feasible_row(problem: Problem, v: int, params: SolveParams, limit: float) -> set[Pair] | None:
-    """Any roster of volunteer ``v`` alone that keeps v's hard rules (no objective)."""
+    """Any roster of volunteer ``v`` alone that keeps v's hard rules: a model of the hard
+    families only (cover too when over-cover is forbidden), no objective."""
     sub = subproblem(problem, [v], set())
-    ctx = build_model(
-        sub.problem, SolveParams(time_limit=limit, workers=params.workers, seed=params.seed)
-    )
-    ctx.model.ClearObjective()
+    sub_params = SolveParams(time_limit=limit, workers=params.workers, seed=params.seed)
+    ctx = create_pair_vars(sub.problem, sub_params, cp_model.CpModel())
+    soft_cover = problem.config.weights.over_cover is not None
+    for name, add in FAMILIES:
+        if name not in COST_ONLY and not (name == "coverage" and soft_cover):
+            add(ctx)
     found, _, _ = _cp_solve(ctx, limit, params.seed, workers=max(2, params.workers))
     return None if found is None else sub.back(found)
 
@@ -233,11 +242,11 @@ def construct(
     for i, v in enumerate(order):
         left = deadline - time.monotonic()
         got = None
-        if greedy_rows:
+        if greedy_rows and left > 0:
             share = min(ROW_SLICE, max(0.1, left / max(1, len(order) - i) * 0.8))
             got, _, _ = _resolve(problem, [v], roster, None, params, share, rng.randrange(1 << 30))
         if got is None:
-            row = _feasible_row(problem, v, params, max(5.0, left))
+            row = _feasible_row(problem, v, params, max(10.0, left))
             if row is None:
                 return None
             got = roster | row
@@ -252,14 +261,19 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     t0 = time.monotonic()
     deadline = t0 + params.time_limit
     stats: dict[str, object] = {"method": "lns"}
-    roster = construct(problem, params, t0 + 0.5 * params.time_limit, GREEDY_ROWS)
+    horizon = problem.config.horizon.days
+    names = len({o.shift for o in problem.occurrences})
+    greedy_rows = GREEDY_ROWS and horizon * names <= GREEDY_ROWS_MAX_SLOTS
+    stats["greedy_rows"] = greedy_rows
+    roster = construct(problem, params, t0 + 0.5 * params.time_limit, greedy_rows)
     if roster is None:
         return solve(problem, dataclasses.replace(params, time_limit=deadline - time.monotonic()))
     stats["construct_objective"] = total_cost(problem, roster)
     stats["construct_seconds"] = round(time.monotonic() - t0, 2)
     bound = None
     if problem.n_pairs <= FULL_MODEL_MAX_PAIRS:
-        limit = min(deadline - time.monotonic(), FULL_SHARE * params.time_limit)
+        share = max(FULL_SHARE * params.time_limit, min(5.0, params.time_limit / 2))
+        limit = min(deadline - time.monotonic(), share)
         full = solve_context(
             build_model(problem, dataclasses.replace(params, hint=frozenset(roster))), limit
         )

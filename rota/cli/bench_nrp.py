@@ -77,16 +77,16 @@ def solve_instance(path: Path, time_limit: float, workers: int, seed: int, metho
     """Solve one instance and return its result record; raise RuntimeError on disagreement."""
     from scheduler.build import build_roster
     from scheduler.checker import check_roster
+    from scheduler.fast_compile import compile_plan_fast
     from scheduler.nrp import parse_instance, to_plan
     from scheduler.nrp_eval import evaluate
-    from scheduler.problem import compile_plan
     from solver.lns import solve_lns
     from solver.solve import solve
     from solver.types import SolveParams
 
     t0 = time.monotonic()
     inst = parse_instance(path)
-    problem = compile_plan(to_plan(inst, str(path)))
+    problem = compile_plan_fast(to_plan(inst, str(path)))
     prepared = time.monotonic() - t0
     params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
     solution = solve_lns(problem, params) if method == "lns" else solve(problem, params)

@@ -26,6 +26,14 @@ def add_fairness(ctx: ModelContext) -> int:
         t = ctx.total_minutes(v)
         m.Add(hi >= t)
         m.Add(lo <= t)
+    # Valid cuts for the LP: whoever works o works at least its minutes, so hi >= minutes_o
+    # as soon as n_o >= 1; with n_o <= cap_o that is cap_o * hi >= minutes_o * n_o.
+    capped = ctx.problem.config.weights.over_cover is None
+    for occ in ctx.problem.occurrences:
+        pairs = ctx.occ_vars[occ.index]
+        cap = occ.need if capped else len(pairs)
+        if pairs and cap > 0:
+            m.Add(cap * hi >= occ.minutes * sum(var for _, var in pairs))
     # cost fairness * (hi - lo) / SCALE minutes -> internal (x SCALE): fairness * (hi - lo)
     ctx.costs.append((weight, hi - lo))
     ctx.count("fairness", len(vols))

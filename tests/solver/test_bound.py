@@ -8,7 +8,7 @@ from scheduler.fast_compile import compile_plan_fast
 from scheduler.greedy import greedy
 from scheduler.loading import plan_from_dict
 from scheduler.problem import compile_plan
-from solver.bound import coverage_bound, lp_bound, regional_bound, weighted_coverage
+from solver.bound import coverage_bound, lp_bound, regional_bound, supply_bound, weighted_coverage
 from solver.solve import solve
 from solver.types import SolveParams
 from tests.conftest import tiny_config
@@ -82,3 +82,14 @@ def test_regional_bound_is_valid_and_no_tighter_than_the_global_lp() -> None:
     assert regional.value >= weighted_coverage(problem, pairs) - 1e-6
     assert regional.value == pytest.approx(sum(r["bound"] for r in rows))
     assert any(r["lp"] is not None for r in rows), "a short region is bounded by its LP"
+
+
+def test_coarse_home_cells_only_loosen_the_lp() -> None:
+    plan = plan_from_dict(small_city(volunteers=70, days=2))
+    problem = compile_plan(plan)
+    exact, method, groups = lp_bound(problem)
+    coarse, coarse_method, coarse_groups = lp_bound(problem, max_vars=200)
+    assert "identical" in method and "home cells" in coarse_method
+    assert coarse_groups < groups
+    assert coarse >= exact - 1e-6
+    assert exact <= supply_bound(problem) + 1e-6

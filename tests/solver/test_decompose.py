@@ -253,3 +253,30 @@ def test_lns_repair_re_solves_a_short_site_and_keeps_every_rule() -> None:
     roster = build_roster(problem, status="feasible", objective=None, bound=None, pairs=pairs)
     report = check_roster(problem, roster)
     assert not [v for v in report.violations if "objective" not in v], report.violations
+
+
+@pytest.mark.parametrize("keep", ["zones", "nothing"])
+def test_split_without_locations_by_zone_or_evenly(keep: str) -> None:
+    cfg = small_city(volunteers=90, travel_km=None)
+    for s in cfg["sites"]:
+        s.pop("location")
+        if keep == "nothing":
+            s.pop("zone")
+    for p in cfg["volunteers"]["people"]:
+        p.pop("lat"), p.pop("lon")
+        if keep == "nothing":
+            p.pop("zone")
+    plan = plan_from_dict(cfg)
+    split = split_plan(plan, expand(plan.config), target_pairs=800)
+    assert len(split.parts) >= 3
+    members = sorted(v for p in split.parts for v in p.volunteers)
+    assert members == list(range(90)) and not split.spare
+    if keep == "zones":  # a volunteer goes to a part of their own district
+        for part in split.parts:
+            districts = {s.split("-")[0][1:] for s in part.sites}
+            assert {plan.volunteers[v].zone[1] for v in part.volunteers} <= districts
+    else:  # spread by demand: no part is left without people
+        assert all(p.volunteers for p in split.parts)
+    result = plan_city(plan, CityOptions(processes=1, target_pairs=800, solver="greedy"))
+    assert result.stats["parts"] == len(split.parts)
+    assert result.roster.assignments
