@@ -297,6 +297,20 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     )
 
 
+def _window_start(problem: Problem, roster: set[Pair], span: int, rng: random.Random) -> int:
+    """A window start: around a day drawn by its uncovered need (uniform if none left)."""
+    days = problem.config.horizon.days
+    last = max(0, days - span)
+    staffed = Counter(o for o, _ in roster)
+    short = [0] * days
+    for occ in problem.occurrences:
+        short[occ.day] += max(0, occ.need - staffed.get(occ.index, 0)) * occ.priority
+    if rng.random() < 0.3 or not any(short):
+        return rng.randrange(0, last + 1)
+    day = rng.choices(range(days), weights=short)[0]
+    return min(last, max(0, day - rng.randrange(0, span)))
+
+
 def _lns(
     problem: Problem, params: SolveParams, roster: set[Pair], deadline: float,
     bound: float | None, stats: dict[str, object],
@@ -314,7 +328,7 @@ def _lns(
         kind = "window" if rng.random() < p_window else "rows"
         if kind == "window":
             staff = sorted(rng.sample(range(nvol), max(1, min(nvol, round(m)))))
-            a = rng.randrange(0, max(1, days - round(span) + 1))
+            a = _window_start(problem, roster, round(span), rng)
             window = range(a, a + round(span))
         else:
             staff = sorted(rng.sample(range(nvol), max(1, min(nvol, round(k)))))

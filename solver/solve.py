@@ -172,7 +172,7 @@ def explain_infeasible(problem: Problem, params: SolveParams, time_limit: float)
 
 
 WARM_START_MIN_PAIRS = 8_000
-WARM_START_SHARE = 0.3
+WARM_START_SHARE = 0.5
 PER_OCCURRENCE = 4  # candidates per person needed, cheapest first (at least 12)
 PER_VOLUNTEER = 6  # cheapest pairs kept for every volunteer (fairness needs them all)
 

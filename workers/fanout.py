@@ -7,7 +7,8 @@ queue with the JSON serializer (no pickle):
 * ``workers.fanout.merge_job(...)`` with ``depends_on`` all of them: it reads the whole
   plan from ``{prefix}:city:{run}:plan`` and the parts' results from their jobs, runs
   :func:`solver.decompose.finish` (merge, repair, bound, build, check) and stores the
-  roster JSON at ``{prefix}:city:{run}:roster`` (its return value is a small summary).
+  roster JSON at ``{prefix}:city:{run}:roster`` (its return value is a small summary),
+  then deletes the part jobs and the stored plan.
 
 ``plan_city_distributed`` does both and waits; a failed part job fails the run with
 that job's id and error. Any ``rota worker --queue QUEUE`` serves the jobs.
@@ -134,6 +135,9 @@ def merge_job(
     stats["part_seconds_sum"] = round(sum(r["seconds"] for r in results), 3)
     result = finish(plan, results, regions, CityOptions(**options), stats)
     conn.set(roster_key, result.roster.to_json(), ex=KEY_TTL)
+    for jid in part_jobs:  # their results live on in the roster; free Redis
+        Job.fetch(jid, connection=conn, serializer=JSONSerializer).delete()
+    conn.delete(plan_key)
     return {
         "roster_key": roster_key,
         "assignments": len(result.roster.assignments),
