@@ -159,6 +159,17 @@ def add_clause(model: cp_model.CpModel, lits: Sequence[Lit], enforce: Sequence[A
     return True
 
 
+def add_at_most(model: cp_model.CpModel, lits: Sequence[Any], cap: int) -> None:
+    """Post sum(lits) <= cap: each literal fixed to 0 for a cap of 0, AtMostOne for 1."""
+    if cap == 0:
+        for lit in lits:
+            model.Add(lit == 0)
+    elif cap == 1:
+        model.AddAtMostOne(lits)
+    else:
+        model.Add(sum(lits) <= cap)
+
+
 def negate(lit: Lit) -> Lit:
     if isinstance(lit, bool):
         return not lit

@@ -89,7 +89,7 @@ def surge(
 ) -> None:
     """Surge re-planning latency, changes vs minimum, and event intake rate (needs Redis)."""
     from rota.cli.bench_nrp import machine
-    from rota.cli.queue import _connect
+    from rota.cli.queue_common import connect_or_exit
     from scheduler.loading import load_plan
     from workers.candidates import compile_problem
     from workers.enqueue import submit_plan
@@ -111,7 +111,7 @@ def surge(
         "ROTA_RETRIES": "0",
     }
     os.environ.update(env, ROTA_NOW=_aware(start_local, cfg.timezone))
-    conn, settings = _connect()
+    conn, settings = connect_or_exit()
     store = PlanStore(conn, settings.key_prefix, cfg.plan)
     worker = None
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.variables import ModelContext
+from solver.variables import ModelContext, add_at_most
 
 
 def add_nights(ctx: ModelContext) -> int:
@@ -27,13 +27,7 @@ def add_nights(ctx: ModelContext) -> int:
         for xs in weeks.values():
             if len(xs) <= cap:
                 continue
-            if cap == 0:
-                for var in xs:
-                    ctx.model.Add(var == 0)
-            elif cap == 1:
-                ctx.model.AddAtMostOne(xs)
-            else:
-                ctx.model.Add(sum(xs) <= cap)
+            add_at_most(ctx.model, xs, cap)
             added += 1
     ctx.count("nights", added)
     return added

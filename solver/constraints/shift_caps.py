@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.variables import ModelContext
+from solver.variables import ModelContext, add_at_most
 
 
 def add_shift_caps(ctx: ModelContext) -> int:
@@ -28,10 +28,7 @@ def add_shift_caps(ctx: ModelContext) -> int:
             cap = caps[name]
             if len(xs) <= cap:
                 continue
-            if cap == 1:
-                ctx.model.AddAtMostOne(xs)
-            else:
-                ctx.model.Add(sum(xs) <= cap)
+            add_at_most(ctx.model, xs, cap)  # a cap of 0 never gets here (pruned)
             added += 1
     ctx.count("shift_caps", added)
     return added

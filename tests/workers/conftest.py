@@ -17,9 +17,11 @@ from rq.serializers import JSONSerializer
 
 from scheduler.loading import plan_from_dict
 from scheduler.models import Plan
+from scheduler.roster import Roster
 from tests.conftest import tiny_config
 from workers.enqueue import make_queue, submit_plan
 from workers.settings import Settings, get_settings
+from workers.store import PlanStore
 
 REDIS_URL = os.environ.get("ROTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -90,3 +92,12 @@ def submitted(conn: redis.Redis, settings: Settings, plan: Plan | None = None) -
     submit_plan(conn, settings, plan)
     run_burst(conn, settings)
     return plan
+
+
+def published(conn: redis.Redis, settings: Settings) -> tuple[PlanStore, Roster]:
+    """Submit the tiny plan and run its first re-plan: its store and the version 1 roster."""
+    submitted(conn, settings)
+    store = PlanStore(conn, settings.key_prefix, "tiny")
+    v1 = store.roster()
+    assert v1 is not None, "the first re-plan published no roster"
+    return store, v1

@@ -7,7 +7,7 @@ import threading
 import redis
 
 from scheduler.roster import Roster
-from tests.workers.conftest import submitted
+from tests.workers.conftest import published, submitted
 from workers.events import accept_event
 from workers.jobs import run_replan
 from workers.settings import Settings
@@ -32,10 +32,8 @@ def assert_versions_contiguous(store: PlanStore) -> int:
 
 
 def test_stale_publish_is_rejected(conn: redis.Redis, settings: Settings) -> None:
-    submitted(conn, settings)
-    store = PlanStore(conn, settings.key_prefix, "tiny")
-    v1 = store.roster()
-    assert v1 is not None and store.current_version() == 1
+    store, v1 = published(conn, settings)
+    assert store.current_version() == 1
     newer = v1.model_copy(update={"version": 2, "objective": 1})
     assert store.publish(1, newer, _meta(2), [], []) == (True, 2)
     stale = v1.model_copy(update={"version": 2, "objective": 999})
@@ -48,10 +46,7 @@ def test_stale_publish_is_rejected(conn: redis.Redis, settings: Settings) -> Non
 def test_concurrent_publishes_from_the_same_version_one_wins(
     conn: redis.Redis, settings: Settings
 ) -> None:
-    submitted(conn, settings)
-    store = PlanStore(conn, settings.key_prefix, "tiny")
-    v1 = store.roster()
-    assert v1 is not None
+    store, v1 = published(conn, settings)
     outcomes: list[tuple[bool, int]] = []
     barrier = threading.Barrier(8)
     entries_before = conn.xlen(store.keys.changes)

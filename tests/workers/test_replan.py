@@ -10,7 +10,7 @@ from rq.serializers import JSONSerializer
 
 from scheduler.build import build_roster
 from scheduler.problem import compile_plan
-from tests.workers.conftest import run_burst, submitted, tiny_plan
+from tests.workers.conftest import published, run_burst, submitted, tiny_plan
 from workers.enqueue import make_queue, submit_plan
 from workers.events import accept_event
 from workers.nightly import schedule
@@ -59,10 +59,7 @@ def test_replan_reports_changes_and_why(
 def test_started_and_frozen_shifts_stay(
     conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    submitted(conn, settings)
-    store = PlanStore(conn, settings.key_prefix, "tiny")
-    v1 = store.roster()
-    assert v1 is not None
+    store, v1 = published(conn, settings)
     monkeypatch.setenv("ROTA_NOW", "2020-01-29T07:00:00+08:00")  # night started, day in 1 h
     accept_event(conn, settings, "tiny", {**DAY29, "add": 1})
     run_burst(conn, settings)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import redis
 
-from tests.workers.conftest import run_burst, submitted
+from tests.workers.conftest import published, run_burst, submitted
 from workers.events import accept_event
 from workers.keys import PlanKeys
 from workers.settings import Settings
-from workers.store import PlanStore
 from workers.stream import follow
 
 DROP = {"kind": "dropout", "from": "2020-01-29T00:00", "to": "2020-01-31T00:00"}
@@ -26,10 +25,7 @@ def read_all(conn: redis.Redis, keys: PlanKeys, group: str, consumer: str, ack: 
 def test_notifications_name_volunteers_sites_and_causes(
     conn: redis.Redis, settings: Settings
 ) -> None:
-    submitted(conn, settings)
-    store = PlanStore(conn, settings.key_prefix, "tiny")
-    v1 = store.roster()
-    assert v1 is not None
+    store, v1 = published(conn, settings)
     victim = v1.assignments[0].volunteer
     lost = {a.key for a in v1.assignments if a.volunteer == victim}
     keys = store.keys

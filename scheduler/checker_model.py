@@ -1,0 +1,142 @@
+"""The checker's own reading of the config: occurrences with their needs and night flags,
+and each volunteer's effective limits.
+
+Deliberately independent of :mod:`scheduler.expand` and :mod:`scheduler.limits` (see
+:mod:`scheduler.checker`): the same contract, implemented a second time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from scheduler.models import Config, Rules, Volunteer
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOcc:
+    """A shift occurrence as the checker derives it from the config."""
+
+    index: int
+    site: str
+    shift: str
+    date: dt.date  # local date of the start
+    start: dt.datetime
+    end: dt.datetime
+    start_ts: float
+    end_ts: float
+    minutes: int
+    need: int
+    priority: int
+    require: tuple[tuple[str, int], ...]
+    night: bool
+    day: int
+    week: int
+    weekend: int | None  # ordinal of the weekend's Saturday
+
+    @property
+    def label(self) -> str:
+        return f"{self.site} {self.shift} {self.start.isoformat()}"
+
+
+def local_time(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    return naive.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz)
+
+
+def _covers_night(start: dt.datetime, end: dt.datetime) -> bool:
+    lo, hi = start.replace(tzinfo=None), end.replace(tzinfo=None)
+    day = lo.date()
+    while day <= hi.date():
+        night0 = dt.datetime.combine(day, dt.time(0))
+        if night0 < hi and lo < night0 + dt.timedelta(hours=5):
+            return True
+        day += dt.timedelta(days=1)
+    return False
+
+
+def expand_config(config: Config) -> list[CheckOcc]:
+    """Every occurrence of the horizon with its need (contract: "Meanings")."""
+    tz = ZoneInfo(config.timezone)
+    h0 = config.horizon.start
+    out: list[CheckOcc] = []
+    for site in config.sites:
+        opens = [(local_time(w.start, tz), local_time(w.end, tz)) for w in site.open]
+        for d in range(config.horizon.days):
+            for sh in config.shift_patterns[site.pattern]:
+                start = local_time(dt.datetime.combine(h0 + dt.timedelta(days=d), sh.start), tz)
+                minutes = round(sh.hours * 60)
+                end = (start.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(tz)
+                if opens and not any(a <= start < b for a, b in opens):
+                    continue
+                need = site.need_by_shift.get(sh.name, site.need)
+                for ch in config.demand_changes:
+                    if ch.site != site.id or (ch.shift is not None and ch.shift != sh.name):
+                        continue
+                    if local_time(ch.start, tz) <= start < local_time(ch.end, tz):
+                        need = max(0, ch.set if ch.set is not None else need + (ch.add or 0))
+                require = tuple(
+                    sorted((k, min(n, need)) for k, n in site.require.items() if min(n, need))
+                )
+                date = start.date()
+                wd = date.weekday()
+                day = (date - h0).days
+                out.append(
+                    CheckOcc(
+                        index=len(out), site=site.id, shift=sh.name, date=date, start=start,
+                        end=end, start_ts=start.timestamp(), end_ts=end.timestamp(),
+                        minutes=minutes, need=need, priority=site.priority, require=require,
+                        night=sh.night or _covers_night(start, end), day=day, week=day // 7,
+                        weekend=date.toordinal() - (wd - 5) if wd >= 5 else None,
+                    )
+                )  # fmt: skip
+    out.sort(key=lambda o: o.start_ts)  # stable: site, then pattern order, on equal starts
+    return [dataclasses.replace(o, index=i) for i, o in enumerate(out)]
+
+
+@dataclass(frozen=True)
+class VolLimits:
+    """A volunteer's limits in minutes: the rule, tightened by their own column."""
+
+    max_day: int | None
+    max_per_day: int | None
+    max_week: int | None
+    max_total: int | None
+    min_total: int | None
+    min_rest: int | None
+    max_consecutive_days: int | None
+    min_consecutive_days: int | None
+    min_consecutive_days_off: int | None
+    max_weekends: int | None
+    max_nights: int | None
+    max_shifts: dict[str, int]
+
+
+def _pick(f, *values):  # type: ignore[no-untyped-def]
+    given = [x for x in values if x is not None]
+    return f(given) if given else None
+
+
+def _mins(hours: float | None) -> int | None:
+    return None if hours is None else round(hours * 60)
+
+
+def vol_limits(r: Rules, v: Volunteer) -> VolLimits:
+    caps = dict(r.max_shifts)
+    for name, n in v.max_shifts.items():
+        caps[name] = min(n, caps.get(name, n))
+    return VolLimits(
+        max_day=_mins(r.max_hours_per_day),
+        max_per_day=r.max_shifts_per_day,
+        max_week=_mins(_pick(min, r.max_hours_per_week, v.max_hours_per_week)),
+        max_total=_mins(_pick(min, r.max_hours_total, v.max_hours_total)),
+        min_total=_mins(_pick(max, r.min_hours_total, v.min_hours_total)),
+        min_rest=_mins(r.min_rest_hours),
+        max_consecutive_days=_pick(min, r.max_consecutive_days, v.max_consecutive_days),
+        min_consecutive_days=_pick(max, r.min_consecutive_days, v.min_consecutive_days),
+        min_consecutive_days_off=_pick(max, r.min_consecutive_days_off, v.min_consecutive_days_off),
+        max_weekends=_pick(min, r.max_weekends, v.max_weekends),
+        max_nights=r.max_night_shifts_per_week,
+        max_shifts=caps,
+    )
