@@ -211,7 +211,9 @@ COST_ONLY = frozenset({"skills", "travel", "preferences", "team", "fairness"})
 """Families that only add costs (their hard sides are eligibility pruning)."""
 
 
-def _feasible_row(problem: Problem, v: int, params: SolveParams, limit: float) -> set[Pair] | None:
+def _feasible_row(
+    problem: Problem, v: int, params: SolveParams, limit: float, seed: int
+) -> set[Pair] | None:
     """Any roster of volunteer ``v`` alone that keeps v's hard rules: a model of the hard
     families only (cover too when over-cover is forbidden), no objective."""
     sub = subproblem(problem, [v], set())
@@ -221,7 +223,7 @@ def _feasible_row(problem: Problem, v: int, params: SolveParams, limit: float) -
     for name, add in FAMILIES:
         if name not in COST_ONLY and not (name == "coverage" and soft_cover):
             add(ctx)
-    found, _, _ = _cp_solve(ctx, limit, params.seed, workers=max(2, params.workers))
+    found, _, _ = _cp_solve(ctx, limit, seed, workers=max(2, params.workers))
     return None if found is None else sub.back(found)
 
 
@@ -246,7 +248,11 @@ def construct(
             share = min(ROW_SLICE, max(0.1, left / max(1, len(order) - i) * 0.8))
             got, _, _ = _resolve(problem, [v], roster, None, params, share, rng.randrange(1 << 30))
         if got is None:
-            row = _feasible_row(problem, v, params, max(10.0, left))
+            row = None
+            for attempt, limit in enumerate((max(10.0, left), 30.0, 60.0)):
+                row = _feasible_row(problem, v, params, limit, params.seed + attempt)
+                if row is not None:
+                    break
             if row is None:
                 return None
             got = roster | row
