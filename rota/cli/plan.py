@@ -19,8 +19,16 @@ if TYPE_CHECKING:
     from solver.types import Progress
 
 
-def _load(config: Path) -> Problem:
-    """Load (warnings to stderr) and compile; ConfigError propagates (exit 2 via RotaGroup)."""
+CITY_SCALE_VOLUNTEERS = 5_000
+"""From this many volunteers on, eligibility is computed lazily (numpy, per occurrence)
+and ``rota plan`` plans by zone as ``rota plan-city`` does."""
+
+
+def _load(config: Path, *, lazy: bool = False) -> Problem:
+    """Load (warnings to stderr) and compile; ConfigError propagates (exit 2 via RotaGroup).
+
+    City-scale plans compile with the vectorised, lazy eligibility index when ``lazy``.
+    """
     from scheduler.errors import Problem as InputProblem
     from scheduler.loading import load_plan
     from scheduler.problem import compile_plan
@@ -29,7 +37,31 @@ def _load(config: Path) -> Problem:
     plan_ = load_plan(config, with_warnings=warnings)
     for w in warnings:
         click.echo(str(w), err=True)
+    if lazy and len(plan_.volunteers) >= CITY_SCALE_VOLUNTEERS:
+        from scheduler.fast_compile import compile_plan_fast
+
+        return compile_plan_fast(plan_, lazy=True)
     return compile_plan(plan_)
+
+
+def _is_city_scale(config: Path) -> bool:
+    """A cheap look at the config: is it city scale (counted from the volunteer CSV)?"""
+    from scheduler.loading import read_yaml
+
+    data, _ = read_yaml(config)
+    src = data.get("volunteers") if isinstance(data, dict) else None
+    if not isinstance(src, dict):
+        return False
+    count = len(src.get("people") or ())
+    csv_name = src.get("csv")
+    if isinstance(csv_name, str):
+        path = config.parent / csv_name
+        if path.exists():
+            with path.open("rb") as fh:
+                count += max(0, sum(1 for _ in fh) - 1)
+        elif isinstance(src.get("generate"), dict):
+            count += int(src["generate"].get("count", 0) or 0)
+    return count >= CITY_SCALE_VOLUNTEERS
 
 
 @click.command()
@@ -42,13 +74,18 @@ def validate(config: Path) -> None:
     go to stderr and still exit 0. Invalid input: one line per problem on stderr
     (file[:line]: field path: message) and exit 2.
     """
-    problem = _load(config)
+    problem = _load(config, lazy=True)
     cfg = problem.config
     demand = sum(o.need for o in problem.occurrences)
+    pairs = (
+        "eligible pairs counted when planning (city scale)"
+        if len(problem.volunteers) >= CITY_SCALE_VOLUNTEERS
+        else f"{problem.n_pairs} eligible pairs"
+    )
     click.echo(
         f"{cfg.plan}: {len(cfg.sites)} sites, {len(problem.volunteers)} volunteers, "
         f"{cfg.horizon.days} days from {cfg.horizon.start}, {len(problem.occurrences)} shift "
-        f"occurrences needing {demand} person-shifts, {problem.n_pairs} eligible pairs"
+        f"occurrences needing {demand} person-shifts, {pairs}"
     )
 
 
@@ -203,6 +240,8 @@ def plan(
     Progress goes to stderr (a live line on a terminal), the summary to stdout.
     CP-SAT starts from the hand-method (greedy) roster; if it finds nothing better within
     the time limit, that roster is published (when it passes the independent checker).
+    City-scale configs (5,000 volunteers or more) are planned by zone as `rota plan-city`
+    does and get roster.json only.
 
     \b
     Exit codes:
@@ -213,6 +252,18 @@ def plan(
          or time ran out first; DIR gets only roster.json (status infeasible/unknown,
          with the explanation) and earlier exports in DIR are removed
     """
+    if _is_city_scale(config):
+        from rota.cli.plan_city import plan_city
+
+        click.echo(
+            f"{config}: city scale (>= {CITY_SCALE_VOLUNTEERS} volunteers): planning by zone "
+            "as `rota plan-city` does (roster.json only)",
+            err=True,
+        )
+        click.get_current_context().invoke(
+            plan_city, config=config, out_dir=out_dir, time_limit=time_limit, seed=seed
+        )
+        return
     problem = _load(config)  # invalid input stops here: exit 2, nothing written
 
     from scheduler.checker import RosterInvalid

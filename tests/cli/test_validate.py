@@ -245,3 +245,17 @@ def test_validate_help() -> None:
     text = " ".join(result.output.split())
     assert "Usage: cli validate [OPTIONS] CONFIG" in text or "validate [OPTIONS] CONFIG" in text
     assert "without solving" in text and "exit 2" in text
+
+
+def test_validate_city_scale_config_without_counting_pairs(tmp_path):
+    """A city-scale config validates quickly (lazy eligibility) and says pairs are not counted."""
+    from click.testing import CliRunner
+
+    from rota.cli import cli
+    from scheduler.generate_city import write_city
+
+    yaml_path, _ = write_city("expo", 3, tmp_path, volunteers=6_000)
+    result = CliRunner().invoke(cli, ["validate", str(yaml_path)])
+    assert result.exit_code == 0, result.output
+    assert "6000 volunteers" in result.output
+    assert "eligible pairs counted when planning (city scale)" in result.output
