@@ -148,6 +148,7 @@ def merge_job(
 
 def wait_for(run: CityRun, connection: redis.Redis, *, timeout: float, poll: float = 0.5) -> Roster:
     """Wait for the merge job; the roster, or CityRunFailed naming the failed job."""
+    from rq.exceptions import NoSuchJobError
     from rq.job import Job, JobStatus
     from rq.serializers import JSONSerializer
 
@@ -163,7 +164,10 @@ def wait_for(run: CityRun, connection: redis.Redis, *, timeout: float, poll: flo
         if status == JobStatus.FAILED:
             raise CityRunFailed(f"merge job {run.merge_job} failed: {_last_line(merge)}")
         for jid in run.part_jobs:
-            part = Job.fetch(jid, connection=connection, serializer=JSONSerializer)
+            try:
+                part = Job.fetch(jid, connection=connection, serializer=JSONSerializer)
+            except NoSuchJobError:  # the merge job consumed and deleted it meanwhile
+                continue
             if part.get_status() == JobStatus.FAILED:
                 raise CityRunFailed(f"part job {jid} failed: {_last_line(part)}")
         if time.monotonic() > deadline:

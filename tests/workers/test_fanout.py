@@ -107,3 +107,24 @@ def test_nobody_serving_the_queue_times_out_with_a_hint(conn, names, city: Plan)
         plan_city_distributed(
             city, options, connection=conn, queue=queue, prefix=prefix, timeout=1.0
         )
+
+
+def test_wait_for_tolerates_parts_deleted_by_the_merge(conn, names) -> None:
+    """The merge job deletes part jobs once it has read them: polling must not crash on that.
+
+    Regression: a full-size run failed with NoSuchJobError while the merge was still running.
+    """
+    from workers.fanout import CityRun
+
+    prefix, queue = names
+    q = Queue(queue, connection=conn, serializer=JSONSerializer)
+    merge = q.enqueue("os.getcwd", job_id=f"{prefix}-merge")  # queued, no worker: unfinished
+    run = CityRun(
+        run=prefix,
+        part_jobs=(f"{prefix}-gone-1", f"{prefix}-gone-2"),  # never existed / already deleted
+        merge_job=merge.id,
+        plan_key=f"{prefix}:plan",
+        roster_key=f"{prefix}:roster",
+    )
+    with pytest.raises(CityRunFailed, match="not finished"):
+        wait_for(run, conn, timeout=0.2, poll=0.05)
