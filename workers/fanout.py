@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 KEY_TTL = 24 * 3600
 PART_TIMEOUT = 1800
 """RQ timeout of a part job when no part time limit is given (parts take seconds)."""
-SOLVE_PART = "solver.decompose.solve_part"
+SOLVE_PART = "solver.decompose_solve.solve_part"
 MERGE = "workers.fanout.merge_job"
 
 

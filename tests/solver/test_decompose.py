@@ -18,7 +18,7 @@ from scheduler.loading import plan_from_dict
 from scheduler.models import Plan
 from scheduler.problem import compile_plan
 from solver.bound import coverage_bound, weighted_coverage
-from solver.decompose import CityOptions, merge, plan_city, solve_part, sub_plan
+from solver.decompose import CityOptions, merge, plan_city, prepare, run_local, solve_part, sub_plan
 from solver.split import split_plan
 
 
@@ -193,6 +193,21 @@ def test_process_pool_gives_a_checked_roster(city: Plan) -> None:
     result = plan_city(city, options)
     assert result.stats["processes"] == 2
     assert result.roster.assignments
+
+
+def test_process_pool_reports_every_part_in_order_as_solved_here(city: Plan) -> None:
+    _split, payloads, _stats = prepare(city, CityOptions(target_pairs=2_500, solver="greedy"))
+    assert len(payloads) > 1, "the pool is used only with several parts"
+    seen: list[dict] = []
+    pooled = run_local(payloads, 2, on_done=seen.append)
+    here = run_local(payloads, 1)
+    assert [r["part"] for r in pooled] == [p["part"] for p in payloads]
+    assert seen == pooled, "on_done sees each result as it is collected"
+
+    def timeless(r: dict) -> dict:
+        return {k: v for k, v in r.items() if not k.endswith("seconds")}
+
+    assert [timeless(r) for r in pooled] == [timeless(r) for r in here]
 
 
 def test_gap_only_runs_cp_sat_just_where_the_greedy_falls_short() -> None:
