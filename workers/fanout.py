@@ -3,7 +3,7 @@
 ``enqueue_city`` splits the plan (:func:`solver.decompose.prepare`) and enqueues, on one
 queue with the JSON serializer (no pickle):
 
-* ``solver.decompose.solve_part(payload)`` per part; the payload is the sub-plan as JSON;
+* ``solver.decompose_solve.solve_part(payload)`` per part; the payload is the sub-plan as JSON;
 * ``workers.fanout.merge_job(...)`` with ``depends_on`` all of them: it reads the whole
   plan from ``{prefix}:city:{run}:plan`` and the parts' results from their jobs, runs
   :func:`solver.decompose.finish` (merge, repair, bound, build, check) and stores the
