@@ -172,6 +172,8 @@ def explain_infeasible(problem: Problem, params: SolveParams, time_limit: float)
 
 
 WARM_START_MIN_PAIRS = 8_000
+GUIDED = True
+"""Solve large models LP-guided (:mod:`solver.guided`) before the warm-start path."""
 WARM_START_SHARE = 0.5
 PER_OCCURRENCE = 4  # candidates per person needed, cheapest first (at least 12)
 PER_VOLUNTEER = 6  # cheapest pairs kept for every volunteer (fairness needs them all)
@@ -246,6 +248,16 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
 
         params = dataclasses.replace(params, hint=frozenset(greedy(problem)))
         warm_stats["greedy_hint"] = len(params.hint)
+    if problem.n_pairs > WARM_START_MIN_PAIRS and params.time_limit >= 5 and GUIDED:
+        from solver.guided import guided_solve
+
+        guided = guided_solve(problem, params)
+        if guided is not None:
+            stats = {**guided.stats, **warm_stats, "method": "lp-guided"}
+            return dataclasses.replace(guided, seconds=time.monotonic() - t0, stats=stats)
+        warm_stats["lp_guided"] = "no LP in time"
+        spent = time.monotonic() - t0
+        params = dataclasses.replace(params, time_limit=max(1.0, params.time_limit - spent))
     if problem.n_pairs > WARM_START_MIN_PAIRS and params.time_limit >= 5:
         warm = warm_start(problem, params, params.time_limit * WARM_START_SHARE)
         if warm is not None:

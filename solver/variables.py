@@ -44,6 +44,8 @@ class ModelContext:
     cost_constant: int = 0
     assumptions: list[tuple[cp_model.IntVar, str]] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    aux: dict[str, Any] = field(default_factory=dict)
+    """Named auxiliary variables later phases read (e.g. fairness' ``minutes_max``)."""
     _worked: dict[tuple[int, int], Lit] = field(default_factory=dict)
     _total: dict[int, cp_model.IntVar] = field(default_factory=dict)
     _clique: dict[tuple[int, int], bool] = field(default_factory=dict)

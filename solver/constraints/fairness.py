@@ -22,6 +22,7 @@ def add_fairness(ctx: ModelContext) -> int:
     hi = m.NewIntVar(0, ub, "minutes_max")
     lo = m.NewIntVar(0, ub, "minutes_min")
     m.Add(hi >= lo)
+    ctx.aux["minutes_max"] = hi
     for v in vols:
         t = ctx.total_minutes(v)
         m.Add(hi >= t)

@@ -89,6 +89,7 @@ def test_warm_start_on_candidate_pairs_then_full_model(monkeypatch) -> None:
     import solver.solve as solve_module
 
     monkeypatch.setattr(solve_module, "WARM_START_MIN_PAIRS", 0)
+    monkeypatch.setattr(solve_module, "GUIDED", False)
     monkeypatch.setattr(solve_module, "PER_OCCURRENCE", 1)
     monkeypatch.setattr(solve_module, "PER_VOLUNTEER", 1)
     p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(20)})

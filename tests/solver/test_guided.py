@@ -1,0 +1,63 @@
+"""LP-guided solving (solver/guided.py): bound from the LP, search on its support.
+
+Every roster goes through the independent checker (``support.run``); the reported bound
+is the LP's (or better) and never above the roster's cost; fixed pairs stay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import solver.solve as solve_module
+from scheduler.roster import Status
+from solver.guided import guided_solve
+from solver.types import SolveParams
+from tests.solver.support import pair, people, problem, run
+
+
+@pytest.fixture
+def guided_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solve_module, "WARM_START_MIN_PAIRS", 0)
+
+
+def _located(n: int) -> list[dict]:
+    return [
+        {"id": f"v{i}", "lat": 31.0 + 0.01 * i, "lon": 121.0, "team": f"t{i % 3}"}
+        for i in range(1, n + 1)
+    ]
+
+
+def test_guided_roster_is_valid_and_bounded(guided_always: None) -> None:
+    p = problem(
+        rules={"min_rest_hours": 12, "max_hours_per_week": 24},
+        sites=[{"id": "exit-se", "pattern": "three-8h", "need": 2,
+                "location": {"lat": 31.0, "lon": 121.0}}],
+        weights={"uncovered": 1000, "travel_km": 1, "fairness": 10, "team_split": 2},
+        volunteers={"people": _located(12)},
+    )  # fmt: skip
+    sol = run(p, time_limit=6, workers=2)
+    assert sol.stats["method"] == "lp-guided"
+    assert sol.stats["lp_bound"] <= sol.objective
+    assert sol.bound is not None and sol.stats["lp_bound"] <= sol.bound <= sol.objective
+    assert sol.status is Status.optimal or sol.bound < sol.objective
+
+
+def test_guided_keeps_fixed_pairs(guided_always: None) -> None:
+    p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(10)})
+    fixed = frozenset({pair(p, "exit-se", "night", "2020-01-29", "v7")})
+    sol = run(p, time_limit=6, fixed=fixed)
+    assert sol.stats["method"] == "lp-guided"
+    assert fixed <= set(sol.assignments)
+
+
+def test_no_lp_in_time_falls_back_to_the_warm_start(
+    guided_always: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import solver.guided as guided_module
+
+    monkeypatch.setattr(guided_module, "LP_SHARE", 0.0)
+    p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(20)})
+    assert guided_solve(p, SolveParams(time_limit=5, workers=1)) is None
+    sol = run(p, time_limit=6)
+    assert sol.stats["lp_guided"] == "no LP in time"
+    assert "warm_start_objective" in sol.stats

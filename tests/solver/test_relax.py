@@ -1,0 +1,57 @@
+"""The LP relaxation (solver/relax.py): its bound never exceeds the true optimum.
+
+On the brute-force plans (every hard family, every soft term, some infeasible), the
+relaxation of rota's CP-SAT model, read back from the proto, must bound the cheapest
+roster the independent checker accepts; on a plan whose LP is integral it is exact.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from solver.model import build_model
+from solver.objective import to_cost
+from solver.relax import lp_relaxation
+from solver.types import SolveParams
+from tests.solver.support import people, problem
+from tests.solver.test_brute_force import MAX_PAIRS, _brute_force, _random_plan
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_lp_bound_never_exceeds_brute_force_optimum(seed: int) -> None:
+    p = None
+    for attempt in range(50):
+        cand = problem(**_random_plan(seed * 100 + attempt))
+        if 4 <= cand.n_pairs <= MAX_PAIRS:
+            p = cand
+            break
+    assert p is not None
+    relax = lp_relaxation(build_model(p, SolveParams()).model, 10)
+    best = _brute_force(p)
+    if relax is None:  # an infeasible LP: then no roster exists either
+        assert best == float("inf")
+        return
+    assert to_cost(relax.bound) <= best + 1e-9
+    assert relax.bound <= relax.value + 1e-6 * max(1.0, abs(relax.value)) + 1
+
+
+def test_lp_is_exact_when_the_relaxation_is_integral() -> None:
+    # one 8 h day shift needing 2, four volunteers at different distances, no other rule:
+    # the LP picks the two nearest, like the integer optimum (travel 1 + 2 km).
+    vols = [{"id": f"v{i}", "lat": 31.0 + 0.009 * i, "lon": 121.0} for i in range(1, 5)]
+    p = problem(
+        horizon={"start": "2020-01-29", "days": 1},
+        shift_patterns={"d": [{"name": "day", "start": "08:00", "hours": 8}]},
+        sites=[{"id": "s", "pattern": "d", "need": 2, "location": {"lat": 31.0, "lon": 121.0}}],
+        weights={"uncovered": 100, "travel_km": 1, "fairness": 0, "team_split": 0},
+        volunteers={"people": vols},
+    )
+    relax = lp_relaxation(build_model(p, SolveParams()).model, 10)
+    assert relax is not None
+    assert to_cost(relax.bound) == 3
+    assert relax.x.shape[0] >= p.n_pairs
+
+
+def test_no_time_means_no_relaxation() -> None:
+    p = problem(volunteers={"people": people(6)})
+    assert lp_relaxation(build_model(p, SolveParams()).model, 0) is None
