@@ -56,14 +56,18 @@ def _literal_terms(literals: list[int]) -> tuple[list[int], list[float], float]:
     return cols, vals, const
 
 
-def _rows(proto: cp_model.cp_model_pb2.CpModelProto) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
-    """The linear rows (lo <= A x <= hi) of every constraint kept."""
+def _rows(
+    proto: cp_model.cp_model_pb2.CpModelProto, deadline: float
+) -> tuple[csr_matrix, np.ndarray, np.ndarray] | None:
+    """The linear rows (lo <= A x <= hi) of every constraint kept (None past deadline)."""
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
     lo: list[float] = []
     hi: list[float] = []
-    for ct in proto.constraints:
+    for i, ct in enumerate(proto.constraints):
+        if i % 4096 == 0 and time.monotonic() > deadline:
+            return None
         if len(ct.enforcement_literal):
             continue
         if ct.has_linear():
@@ -116,7 +120,10 @@ def lp_relaxation(model: cp_model.CpModel, time_limit: float) -> Relaxation | No
         else:  # a negated literal in the objective: coef * (1 - x)
             c[-var - 1] -= coef
             offset += coef
-    a, lo, hi = _rows(proto)
+    rows = _rows(proto, t0 + time_limit)
+    if rows is None:
+        return None
+    a, lo, hi = rows
     upper, lower = np.isfinite(hi), np.isfinite(lo)
     a_ub = vstack([a[upper], -a[lower]]).tocsr()
     b_ub = np.concatenate([hi[upper], -lo[lower]])
