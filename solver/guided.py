@@ -58,15 +58,22 @@ def _restricted(problem: Problem, keep: frozenset[Pair]) -> Problem:
     return dataclasses.replace(problem, eligible=eligible)
 
 
-def _relay(params: SolveParams, bound: float) -> SolveParams:
-    """Progress of a phase reported against the full problem's bound."""
+def _relay(params: SolveParams, bound: float, start: float | None, t0: float) -> SolveParams:
+    """Progress of every phase against the full problem's bound, improvements only
+    (``start``: the cost of the roster in hand, reported first), seconds since ``t0``."""
     on_progress = params.on_progress
     if on_progress is None:
         return params
+    best = [float("inf")]
 
     def relay(p: Progress) -> None:
-        on_progress(Progress(seconds=p.seconds, objective=p.objective, bound=bound))
+        if p.objective < best[0]:
+            best[0] = p.objective
+            seconds = time.monotonic() - t0
+            on_progress(Progress(seconds, objective=p.objective, bound=min(bound, p.objective)))
 
+    if start is not None:
+        relay(Progress(seconds=0.0, objective=start, bound=bound))
     return dataclasses.replace(params, on_progress=relay)
 
 
@@ -98,7 +105,8 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     if relax is None:
         return None
     lp_bound = max(0, to_cost(relax.bound))
-    relayed = _relay(params, lp_bound)
+    start = total_cost(problem, params.hint, params.previous) if params.hint else None
+    relayed = _relay(params, lp_bound, start, t0)  # the hint is the roster in hand
     left = limit - (time.monotonic() - t0)
     best = _solve_restricted(problem, relayed, relax, ctx, RESTRICTED_SHARE * left)
     stats: dict[str, object] = {

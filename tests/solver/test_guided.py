@@ -11,7 +11,7 @@ import pytest
 import solver.solve as solve_module
 from scheduler.roster import Status
 from solver.guided import guided_solve
-from solver.types import SolveParams
+from solver.types import Progress, SolveParams
 from tests.solver.support import pair, people, problem, run
 
 
@@ -61,3 +61,13 @@ def test_no_lp_in_time_falls_back_to_the_warm_start(
     sol = run(p, time_limit=6)
     assert sol.stats["lp_guided"] == "no LP in time"
     assert "warm_start_objective" in sol.stats
+
+
+def test_progress_reports_the_lp_bound(guided_always: None) -> None:
+    seen: list[Progress] = []
+    p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(10)})
+    sol = run(p, time_limit=6, on_progress=seen.append)
+    assert seen, "no progress reported"
+    assert all(s.bound <= s.objective for s in seen)
+    assert seen[0].bound == sol.stats["lp_bound"] or seen[0].bound == seen[0].objective
+    assert seen[-1].objective >= sol.objective
