@@ -71,3 +71,12 @@ def test_progress_reports_the_lp_bound(guided_always: None) -> None:
     assert all(s.bound <= s.objective for s in seen)
     assert seen[0].bound == sol.stats["lp_bound"] or seen[0].bound == seen[0].objective
     assert seen[-1].objective >= sol.objective
+
+
+def test_infeasible_fixed_pairs_still_explained(guided_always: None) -> None:
+    p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(8)})
+    a = pair(p, "exit-se", "day", "2020-01-29", "v1")
+    b = pair(p, "exit-se", "evening", "2020-01-29", "v1")
+    sol = solve_module.solve(p, SolveParams(time_limit=5, workers=1, fixed=frozenset({a, b})))
+    assert sol.status is Status.infeasible and sol.assignments == ()
+    assert "fixed: v1 on exit-se day" in (sol.explanation or "")
