@@ -99,3 +99,140 @@ def test_window_subproblem_is_cut_to_whole_weeks_and_stays_exact():
         float(sol.objective) - float(total_cost(sub.problem, sub.hint))
     )
     assert evaluate(inst, as_rows(inst, problem, new)).feasible
+
+
+# --- the pure-Python start (solver.lns_greedy) ---
+
+
+def _runs_ok(pattern, work, kmax, kmin, koff):
+    """The run rules of lns_greedy._pattern, checked directly (edges exempt from minima)."""
+    days = len(pattern)
+    if any(p and work[d] is None for d, p in enumerate(pattern)):
+        return False
+    start = 0
+    for d in range(1, days + 1):
+        if d < days and pattern[d] == pattern[start]:
+            continue
+        n, edge = d - start, start == 0 or d == days
+        if pattern[start] and (n > kmax or (not edge and n < kmin)):
+            return False
+        if not pattern[start] and not edge and n < koff:
+            return False
+        start = d
+    return True
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pattern_is_the_best_pattern_under_the_run_rules(seed):
+    import itertools
+
+    from solver.lns_patterns import best_pattern, longest_pattern
+
+    rng = random.Random(seed)
+    days, kmax, kmin, koff = 11, rng.choice([2, 3, 4]), rng.choice([1, 2]), rng.choice([1, 2, 3])
+    work = [None if rng.random() < 0.15 else rng.uniform(-3, 5) for _ in range(days)]
+
+    def score(p):
+        return sum(work[d] for d in range(days) if p[d])
+
+    feasible = [
+        p
+        for p in itertools.product([False, True], repeat=days)
+        if _runs_ok(p, work, kmax, kmin, koff)
+    ]
+    got = best_pattern(work, kmax, kmin, koff)
+    assert _runs_ok(got, work, kmax, kmin, koff)
+    assert score(got) == pytest.approx(max(score(p) for p in feasible))
+    groups = [[5, 6]]  # day 5/6 = the weekend (horizon from a Monday)
+    capped = longest_pattern(work, kmax, kmin, koff, groups, 0)
+    assert _runs_ok(capped, work, kmax, kmin, koff) and not capped[5] and not capped[6]
+    best = max(score(p) for p in feasible if not p[5] and not p[6])
+    assert score(capped) == pytest.approx(best)
+
+
+@pytest.mark.parametrize("name", ["Instance1.txt", "Instance4.txt", "Instance8.txt"])
+def test_greedy_rows_keep_every_hard_rule_of_the_evaluator(name):
+    from solver.lns_greedy import applicable as fast_ok
+    from solver.lns_greedy import greedy_roster, improve_rows, row_violations
+
+    inst, plan = load_nrp(INSTANCE2.with_name(name))
+    problem = compile_plan(plan)
+    assert fast_ok(problem)
+    roster, failed = greedy_roster(problem, seed=1)
+    assert failed == []
+    ev = evaluate(inst, as_rows(inst, problem, roster))
+    assert ev.feasible, ev.violations[:3]
+    assert ev.objective == total_cost(problem, roster)
+    better = improve_rows(problem, roster, seed=1, deadline=time.monotonic() + 2)
+    ev2 = evaluate(inst, as_rows(inst, problem, better))
+    assert ev2.feasible and ev2.objective <= ev.objective
+    for v in range(len(problem.volunteers)):
+        assert row_violations(problem, v, [o for o, u in better if u == v]) == []
+
+
+def test_row_violations_agree_with_the_evaluator_on_a_broken_row(nrp2):
+    from solver.lns_greedy import row_violations
+
+    inst, problem = nrp2
+    v = 0
+    row = [o for o in problem.by_volunteer[v] if problem.occurrences[o].day < 14]
+    by_day = {}
+    for o in row:
+        by_day.setdefault(problem.occurrences[o].day, o)
+    row = list(by_day.values())  # every day worked: too many in a row, too many minutes
+    bad = row_violations(problem, v, row)
+    pairs = {(o, v) for o in row}
+    ev = evaluate(inst, as_rows(inst, problem, pairs))
+    mine = [x for x in ev.violations if x.startswith(inst.staff[v].id)]
+    assert bad and mine
+    assert any("in a row" in b for b in bad) and any("in a row" in m for m in mine)
+
+
+def test_row_values_price_a_row_change_exactly(nrp2):
+    from collections import Counter
+
+    from solver.lns_greedy import _values, greedy_roster, greedy_row
+    from solver.lns_rules import request_values
+
+    inst, problem = nrp2
+    roster, _ = greedy_roster(problem, seed=2)
+    requests = request_values(problem)
+    for v in range(len(problem.volunteers)):
+        old = [o for o, u in roster if u == v]
+        staffed = Counter(o for o, u in roster if u != v)
+        value = _values(problem, v, staffed, requests)
+        new = greedy_row(problem, v, value, random.Random(v), capacity=v % 2 == 1)
+        if new is None:
+            continue
+        changed = {p for p in roster if p[1] != v} | {(o, v) for o in new}
+        full = float(total_cost(problem, changed)) - float(total_cost(problem, roster))
+        assert full == pytest.approx(sum(value[o] for o in old) - sum(value[o] for o in new))
+        assert evaluate(inst, as_rows(inst, problem, changed)).feasible
+
+
+def test_two_lanes_keep_every_rule_and_the_exact_objective():
+    inst, plan = load_nrp(INSTANCE2.with_name("Instance8.txt"))
+    problem = compile_plan(plan)
+    sol = solve_lns(problem, SolveParams(time_limit=6, workers=2, seed=3))
+    assert sol.stats["lns_lanes"] == 2 and sol.stats["start"] == "python"
+    ev = evaluate(inst, as_rows(inst, problem, sol.assignments))
+    assert ev.feasible and ev.objective == sol.objective
+    assert sol.objective <= sol.stats["construct_objective"]
+
+
+def test_targeted_staff_come_from_the_pool_and_favour_short_slots(nrp2):
+    from solver.lns import _targeted
+
+    _, problem = nrp2
+    roster = {(o, v) for o, v in [(occ.index, 0) for occ in problem.occurrences][:3]}
+    window = range(7, 14)  # three pairs in the first days: every slot of week 2 is short
+    short = {
+        v for occ in problem.occurrences if occ.day in window and occ.need
+        for v in problem.eligible[occ.index]
+    }  # fmt: skip
+    pool = [v for v in range(len(problem.volunteers)) if v % 2 == 0]
+    assert short & set(pool)
+    for seed in range(5):
+        got = _targeted(problem, roster, window, pool, 4, random.Random(seed))
+        assert len(got) == len(set(got)) == 4 and set(got) <= set(pool)
+        assert set(got) & short

@@ -1,0 +1,175 @@
+"""LNS sub-problems: a set S of volunteers, optionally free only in a window W of days.
+
+The sub-problem keeps only S's volunteers; outside W their pairs are the incumbent's
+(eligible only where assigned, and fixed), inside W they are free; every occurrence's need
+(and skill requirement) is reduced by the people outside S who already work it. Its CP-SAT
+model (:func:`solver.model.build_model`) prices exactly the change in the full cost when
+S's rows change (volunteers are coupled only through cover and skills). Windows are cut
+to whole weeks around W (widened by the longest run rule), with S's totals, shift caps and
+weekends reduced by their fixed shifts outside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+
+from ortools.sat.python import cp_model
+
+from scheduler.cost import total_cost
+from scheduler.limits import Limits
+from scheduler.problem import Problem
+from solver.model import build_model
+from solver.objective import to_cost
+from solver.types import Pair, SolveParams
+from solver.variables import ModelContext
+
+SUB_WORKERS = 1
+"""CP-SAT workers per sub-solve (small models: one LP worker proves them fastest)."""
+LINEARIZATION = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Sub:
+    """A sub-problem, its hint and fixed pairs (its own indices) and the index maps back."""
+
+    problem: Problem
+    hint: frozenset[Pair]
+    fixed: frozenset[Pair]
+    occ_map: tuple[int, ...]  # sub occurrence -> original occurrence
+    staff: tuple[int, ...]  # sub volunteer -> original volunteer
+
+    def back(self, pairs: Iterable[Pair]) -> set[Pair]:
+        return {(self.occ_map[o], self.staff[v]) for o, v in pairs}
+
+
+def _region(problem: Problem, staff: list[int], window: range) -> range:
+    """``window`` widened by the longest run rule of ``staff`` each side, in whole weeks
+    (so every run rule and weekend is exact inside it), clipped to the horizon."""
+    days = problem.config.horizon.days
+    margin = 1
+    for v in staff:
+        lim = problem.limits[v]
+        for k in (lim.max_consecutive_days, lim.min_consecutive_days, lim.min_consecutive_days_off):
+            margin = max(margin, k or 0)
+    lo = max(0, (window.start - margin) // 7 * 7)
+    hi = min(days, -(-(window.stop + margin) // 7) * 7)
+    return range(lo, hi)
+
+
+def _outside_limits(problem: Problem, v: int, pairs: list[int], region: range) -> Limits:
+    """v's limits over ``region`` given v's fixed shifts (``pairs``) outside it."""
+    lim = problem.limits[v]
+    occ = problem.occurrences
+    out = [o for o in pairs if occ[o].day not in region]
+    minutes = sum(occ[o].minutes for o in out)
+    names = Counter(occ[o].shift for o in out)
+    weekends = len({occ[o].day // 7 for o in out if occ[o].date.weekday() >= 5})
+    return dataclasses.replace(
+        lim,
+        max_total_minutes=None if lim.max_total_minutes is None
+        else lim.max_total_minutes - minutes,
+        min_total_minutes=None if lim.min_total_minutes is None
+        else max(0, lim.min_total_minutes - minutes),
+        max_weekends=None if lim.max_weekends is None else lim.max_weekends - weekends,
+        max_shifts={k: n - names.get(k, 0) for k, n in lim.max_shifts.items()},
+    )  # fmt: skip
+
+
+def subproblem(
+    problem: Problem, staff: list[int], incumbent: set[Pair], window: range | None = None
+) -> Sub:
+    """The sub-problem of ``staff`` (over the whole horizon, or free only in ``window``)."""
+    local = {v: i for i, v in enumerate(staff)}
+    others = Counter(o for o, v in incumbent if v not in local)
+    skilled: Counter[tuple[int, str]] = Counter()
+    for o, v in incumbent:
+        if v not in local:
+            for skill in problem.volunteers[v].skills:
+                skilled[(o, skill)] += 1
+    region = range(problem.config.horizon.days) if window is None else (
+        _region(problem, staff, window))  # fmt: skip
+    first = region.start
+    # only occurrences someone in S may work: the others' cost is a constant here
+    occ_map = sorted(
+        {o for v in staff for o in problem.by_volunteer[v] if problem.occurrences[o].day in region}
+    )
+    occs = []
+    for i, o in enumerate(occ_map):
+        occ = problem.occurrences[o]
+        n = others.get(o, 0)
+        req = tuple((s, r - skilled[(o, s)]) for s, r in occ.require if r > skilled[(o, s)])
+        occs.append(dataclasses.replace(
+            occ, index=i, need=max(0, occ.need - n), require=req,
+            day=occ.day - first, week=occ.week - first // 7,
+        ))  # fmt: skip
+    mine = {(o, v) for o, v in incumbent if v in local}
+    sub_of = {o: i for i, o in enumerate(occ_map)}
+    eligible, fixed = [], set()
+    for i, o in enumerate(occ_map):
+        inside = window is None or problem.occurrences[o].day in window
+        row = []
+        for v in problem.eligible[o]:
+            if v in local and (inside or (o, v) in mine):
+                row.append(local[v])
+                if not inside:
+                    fixed.add((i, local[v]))
+        eligible.append(tuple(row))
+    limits = [problem.limits[v] for v in staff]
+    config = problem.config
+    if window is not None:
+        assigned = {v: [o for o, u in mine if u == v] for v in staff}
+        limits = [_outside_limits(problem, v, assigned[v], region) for v in staff]
+        horizon = config.horizon.model_copy(
+            update={"start": config.horizon.start + dt.timedelta(days=first), "days": len(region)}
+        )
+        config = config.model_copy(update={"horizon": horizon})  # fmt: skip
+    sub = dataclasses.replace(
+        problem,
+        plan=problem.plan.model_copy(update={"config": config}),
+        occurrences=tuple(occs),
+        volunteers=tuple(problem.volunteers[v] for v in staff),
+        limits=tuple(limits),
+        eligible=tuple(eligible),
+    )
+    hint = frozenset((sub_of[o], local[v]) for o, v in mine if o in sub_of)
+    return Sub(sub, hint, frozenset(fixed), tuple(occ_map), tuple(staff))
+
+
+def _resolve(
+    problem: Problem, staff: list[int], incumbent: set[Pair], window: range | None,
+    params: SolveParams, limit: float, seed: int,
+) -> tuple[set[Pair] | None, bool, float]:  # fmt: skip
+    """Re-solve ``staff`` (in ``window``): the new roster (None if none was found), whether
+    the sub-problem was proved optimal, and the cost it saves (negative: worse)."""
+    sub = subproblem(problem, staff, incumbent, window)
+    sub_params = SolveParams(time_limit=limit, workers=params.workers, seed=seed,
+                             hint=sub.hint, fixed=sub.fixed)  # fmt: skip
+    found, optimal, objective = _cp_solve(build_model(sub.problem, sub_params), limit, seed)
+    if found is None:
+        return None, False, 0.0
+    gain = float(total_cost(sub.problem, sub.hint)) - objective
+    chosen = set(staff)
+    region = set(sub.occ_map)
+    kept = {p for p in incumbent if p[1] not in chosen or p[0] not in region}
+    kept |= sub.back(found)
+    return kept, optimal, gain
+
+
+def _cp_solve(
+    ctx: ModelContext, limit: float, seed: int, workers: int | None = None
+) -> tuple[list[Pair] | None, bool, float]:
+    """Solve a sub-problem's model with the LNS settings: (pairs or None, optimal, cost)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, limit)
+    solver.parameters.num_workers = workers or SUB_WORKERS
+    solver.parameters.random_seed = seed
+    solver.parameters.linearization_level = LINEARIZATION
+    code = solver.Solve(ctx.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, False, 0.0
+    pairs = [pair for pair, var in ctx.x.items() if solver.BooleanValue(var)]
+    cost = to_cost(solver.ObjectiveValue()) if ctx.model.HasObjective() else 0.0
+    return pairs, code == cp_model.OPTIMAL, float(cost)
