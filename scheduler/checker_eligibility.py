@@ -49,6 +49,7 @@ def time_reason(
         return "a fixed day off"
     if caps and (
         lim.max_shifts.get(occ.shift) == 0
+        or (occ.night and lim.max_nights == 0)
         or any(
             c is not None and occ.minutes > c for c in (lim.max_day, lim.max_week, lim.max_total)
         )

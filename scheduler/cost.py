@@ -5,7 +5,7 @@
   + over_cover    * max(0, n_o - need_o)                       (0 when unset)
   + travel_km     * round(km(v, site))  per assignment, 0 where a location is unknown
   + preference    * [v.prefers non-empty and site not in v.prefers]  per assignment
-  + team_split    * [v.team has >= 2 members in the plan and no teammate on the occurrence]
+  + team_split    * [v has a team and no teammate on the occurrence (a team of one: always)]
   + fairness      * (max_v minutes_v - min_v minutes_v) / 60  over volunteers eligible for
                     >= 1 occurrence (0 if fewer than two)
   + request weights: want=on and no such shift worked; want=off and one worked
@@ -76,7 +76,6 @@ def cost_terms(
     """Each weighted term of the cost. ``staff[o]``: volunteer indices on slot ``o``."""
     w = config.weights
     t = dict.fromkeys(TERMS, 0.0)
-    team_size = Counter(v.team for v in volunteers if v.team)
     km_cache: dict[tuple[int, str], int] = {}
     sites = {s.id: s for s in config.sites}
     minutes = [0] * len(volunteers)
@@ -102,7 +101,7 @@ def cost_terms(
                 t["travel_km"] += w.travel_km * km_cache[key]
             if vol.prefers and occ.site not in vol.prefers:
                 t["preference"] += w.preference
-            if vol.team and team_size[vol.team] >= 2 and teams[vol.team] < 2:
+            if vol.team and teams[vol.team] < 2:
                 t["team_split"] += w.team_split
     pool = [minutes[v] for v in set(fair_pool)]
     if len(pool) >= 2:

@@ -134,6 +134,8 @@ class EligibilityIndex:
         mask = self.caps >= occ.minutes
         if occ.night:
             mask &= self.night_ok
+            if self.plan.config.rules.max_night_shifts_per_week == 0:
+                mask &= False  # no one works nights
         s, e = occ.start.timestamp(), occ.end.timestamp()
         for v in self.special:
             if not mask[v]:

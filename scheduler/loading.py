@@ -8,6 +8,7 @@ field path, message). Nothing here writes anything.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,33 @@ import yaml
 from pydantic import ValidationError
 
 from scheduler.errors import ConfigError, Loc, Problem, errors_only, problems_from_validation
-from scheduler.models import Config, Plan, Volunteer
+from scheduler.models import Config, Plan, Volunteer, VolunteerSource
 from scheduler.validation import check_plan
+from scheduler.validation_raw import raw_cross_references
 
 # CSV columns that hold a number or a boolean: empty cells mean "not given".
 _VOLUNTEER_FIELDS = set(Volunteer.model_fields)
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~4x faster
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~4x faster
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, except that an impossible date (``2020-02-30``) stays a string.
+
+    PyYAML raises a bare ValueError for those while constructing; as a string the field's
+    own validation reports it with its path and line.
+    """
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 def _line_finder(text: str) -> Callable[[Loc], int | None]:
@@ -83,6 +103,8 @@ def read_yaml(path: Path) -> tuple[Any, Callable[[Loc], int | None]]:
         raise ConfigError(
             [Problem(name, "(syntax)", f"YAML syntax error: {problem}", line)]
         ) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a constructor's own error
+        raise ConfigError([Problem(name, "(syntax)", f"unreadable YAML value: {exc}")]) from None
     if not isinstance(data, dict):
         raise ConfigError([Problem(name, "(top level)", "expected a mapping of fields")])
     return data, _line_finder(text)
@@ -92,12 +114,18 @@ def _csv_rows(path: Path, shown: str) -> tuple[list[tuple[int, dict[str, Any]]],
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     try:
-        fh = path.open(newline="", encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return [], [Problem(shown, "volunteers.csv", "no such file")]
-    with fh:
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        return [], [Problem(shown, "volunteers.csv", f"not UTF-8 text: {exc.reason}", line)]
+    except OSError as exc:
+        return [], [Problem(shown, "volunteers.csv", f"cannot read: {exc.strerror or exc}")]
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        header = [h.strip() for h in reader.fieldnames or []]
+        reader.fieldnames = header
         if "id" not in header:
             problems.append(Problem(shown, "(header)", "the CSV has no `id` column", 1))
         unknown = [h for h in header if h not in _VOLUNTEER_FIELDS]
@@ -122,17 +150,31 @@ def load_volunteers(
     config: Config, base: Path, file: str, line_of: Callable[[Loc], int | None]
 ) -> tuple[list[Volunteer], list[Problem]]:
     """Volunteers from ``volunteers.csv`` (relative to the config) and ``volunteers.people``."""
+    return _load_people(config.volunteers, base, file, line_of, config)
+
+
+def _load_people(
+    src: VolunteerSource,
+    base: Path,
+    file: str,
+    line_of: Callable[[Loc], int | None],
+    config: Config | None,
+) -> tuple[list[Volunteer], list[Problem]]:
+    """The volunteers of ``src``; a generate recipe writes a missing CSV only given ``config``."""
     out: list[Volunteer] = []
     problems: list[Problem] = []
-    src = config.volunteers
     if src.csv:
         csv_path = (base / src.csv).resolve() if not Path(src.csv).is_absolute() else Path(src.csv)
         shown = str(base / src.csv) if not Path(src.csv).is_absolute() else src.csv
         if src.generate is not None:
             from scheduler.generate import is_current, write_generated  # deferred: recipes only
 
-            if not is_current(config, csv_path):  # missing, or the recipe/sites changed
+            if config is None:
+                if not csv_path.exists():  # to be generated once the config is valid
+                    src = src.model_copy(update={"csv": None})
+            elif not is_current(config, csv_path):  # missing, or the recipe/sites changed
                 write_generated(config, csv_path)
+    if src.csv:
         rows, problems = _csv_rows(csv_path, shown)
         for line, row in rows:
             try:
@@ -151,11 +193,40 @@ def load_volunteers(
     return out, problems
 
 
-def parse_config(data: dict[str, Any], file: str, line_of: Callable[[Loc], int | None]) -> Config:
+def parse_config(
+    data: dict[str, Any],
+    file: str,
+    line_of: Callable[[Loc], int | None],
+    base: Path | None = None,
+) -> Config:
+    """The validated config; otherwise a ConfigError with every problem found.
+
+    Given ``base`` (the config's folder), an invalid config still has its volunteers
+    loaded and its cross-references checked on the raw YAML, so one run names them all.
+    """
     try:
         return Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(problems_from_validation(err, file, (), line_of)) from None
+        problems = problems_from_validation(err, file, (), line_of)
+    if base is not None:
+        reported = {p.path for p in problems}
+        problems += [p for p in _salvage(data, base, file, line_of) if p.path not in reported]
+    raise ConfigError(problems)
+
+
+def _salvage(
+    data: dict[str, Any], base: Path, file: str, line_of: Callable[[Loc], int | None]
+) -> list[Problem]:
+    """Volunteer and cross-reference problems of a config that did not validate."""
+    volunteers: list[Volunteer] = []
+    problems: list[Problem] = []
+    try:
+        src = VolunteerSource.model_validate(data.get("volunteers") or {})
+    except ValidationError:
+        src = None  # already reported
+    if src is not None:
+        volunteers, problems = _load_people(src, base, file, line_of, None)
+    return problems + raw_cross_references(data, volunteers, file, line_of)
 
 
 def load_plan(path: str | Path, *, with_warnings: list[Problem] | None = None) -> Plan:
@@ -167,7 +238,7 @@ def load_plan(path: str | Path, *, with_warnings: list[Problem] | None = None) -
     path = Path(path)
     file = str(path)
     data, line_of = read_yaml(path)
-    config = parse_config(data, file, line_of)
+    config = parse_config(data, file, line_of, path.parent)
     volunteers, problems = load_volunteers(config, path.parent, file, line_of)
     plan = Plan(config=config, volunteers=tuple(volunteers), source=file)
     problems += check_plan(plan, line_of)

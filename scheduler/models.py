@@ -25,15 +25,29 @@ from pydantic import (
 )
 
 PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
-Ident = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\s;,/]+$")]
+# ids, names and skills: no `;` `,` `/`, no line breaks or tabs, no space at either end
+# (inside, a space is fine: a skill may be `first aid`)
+Ident = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=128, pattern=r"^[^\s;,/](?:[^;,/\t\r\n]*[^\s;,/])?$"
+    ),
+]
 NonNegInt = Annotated[int, Field(ge=0)]
+# bounds that keep every cost inside CP-SAT's 64-bit integers (far beyond any real plan)
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Weight = Annotated[int, Field(ge=0, le=1_000_000_000)]
 PosNumber = Annotated[float, Field(gt=0)]
+MAX_HOURS = 1_000_000.0  # any limit in hours above this is no limit at all (and overflows)
 
 
 class Frozen(BaseModel):
     """Base of every config model: immutable, unknown fields rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # YAML reads `id: 1001` or `name: 2020` as numbers: they are ids and names all the same
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", coerce_numbers_to_str=True, allow_inf_nan=False
+    )
 
 
 def _reject_yaml_sexagesimal(value: Any) -> Any:
@@ -66,7 +80,7 @@ def _naive_local(value: Any) -> Any:
         if parsed.tzinfo is not None:
             raise ValueError("write local times without a UTC offset (the plan's timezone applies)")
         return parsed
-    return value
+    raise ValueError(f"expected a local date-time YYYY-MM-DDTHH:MM, got {value!r}")
 
 
 LocalDateTime = Annotated[
@@ -80,7 +94,13 @@ class Window(Frozen):
     start: LocalDateTime = Field(alias="from")
     end: LocalDateTime = Field(alias="to")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        coerce_numbers_to_str=True,
+        allow_inf_nan=False,
+    )
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -119,6 +139,8 @@ class Horizon(Frozen):
                 return dt.date.fromisoformat(v.strip())
             except ValueError:
                 raise ValueError(f"unparseable date {v!r}: write YYYY-MM-DD") from None
+        if not isinstance(v, dt.date):
+            raise ValueError(f"expected a date YYYY-MM-DD, got {v!r}")
         return v
 
     @field_validator("days", mode="before")
@@ -146,8 +168,11 @@ class ShiftDef(Frozen):
     def _time(cls, v: Any) -> Any:
         v = _reject_yaml_sexagesimal(v)
         if isinstance(v, str):
+            text = v.strip()
+            if len(text) == 4 and text[1] == ":":
+                text = "0" + text  # 8:00 -> 08:00
             try:
-                parsed = dt.time.fromisoformat(v.strip())
+                parsed = dt.time.fromisoformat(text)
             except ValueError:
                 raise ValueError(f'unparseable time {v!r}: write HH:MM, e.g. "08:00"') from None
             if parsed.tzinfo is not None:
@@ -181,10 +206,10 @@ class Site(Frozen):
     zone: str | None = None
     location: Location | None = None
     pattern: Ident
-    need: NonNegInt = 0
-    need_by_shift: dict[Ident, NonNegInt] = Field(default_factory=dict)
-    priority: NonNegInt = 1
-    require: dict[Ident, NonNegInt] = Field(default_factory=dict)
+    need: Count = 0
+    need_by_shift: dict[Ident, Count] = Field(default_factory=dict)
+    priority: Annotated[int, Field(ge=0, le=10_000)] = 1
+    require: dict[Ident, Count] = Field(default_factory=dict)
     open: tuple[Window, ...] = ()
     adopted_by: tuple[Ident, ...] = Field(
         default=(),
@@ -212,11 +237,17 @@ class DemandChange(Frozen):
     site: Ident
     start: LocalDateTime = Field(alias="from")
     end: LocalDateTime = Field(alias="to")
-    add: int | None = None
-    set: NonNegInt | None = None
+    add: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] | None = None
+    set: Count | None = None
     shift: Ident | None = Field(default=None, description="extension: only this shift name")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        coerce_numbers_to_str=True,
+        allow_inf_nan=False,
+    )
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -247,14 +278,14 @@ class Volunteer(Frozen):
     zone: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    max_hours_per_week: float | None = Field(default=None, ge=0)
+    max_hours_per_week: float | None = Field(default=None, ge=0, le=MAX_HOURS)
     night_ok: bool = True
     available: tuple[Window, ...] = ()
     unavailable: tuple[Window, ...] = ()
     prefers: tuple[Ident, ...] = ()
     # --- extensions (benchmark rules that coordinators need too) ---
-    max_hours_total: float | None = Field(default=None, ge=0)
-    min_hours_total: float | None = Field(default=None, ge=0)
+    max_hours_total: float | None = Field(default=None, ge=0, le=MAX_HOURS)
+    min_hours_total: float | None = Field(default=None, ge=0, le=MAX_HOURS)
     max_consecutive_days: int | None = Field(default=None, ge=1)
     min_consecutive_days: int | None = Field(default=None, ge=1)
     min_consecutive_days_off: int | None = Field(default=None, ge=1)
@@ -267,6 +298,8 @@ class Volunteer(Frozen):
     @field_validator("skills", "prefers", mode="before")
     @classmethod
     def _split_list(cls, v: Any) -> Any:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            v = str(v)
         if isinstance(v, str):
             return [p.strip() for p in v.split(";") if p.strip()]
         return v
@@ -336,9 +369,9 @@ class Succession(Frozen):
 class Rules(Frozen):
     """Hard limits for everyone; a volunteer's own column may tighten them."""
 
-    min_rest_hours: float | None = Field(default=None, ge=0)
-    max_hours_per_day: float | None = Field(default=None, gt=0)
-    max_hours_per_week: float | None = Field(default=None, ge=0)
+    min_rest_hours: float | None = Field(default=None, ge=0, le=MAX_HOURS)
+    max_hours_per_day: float | None = Field(default=None, gt=0, le=MAX_HOURS)
+    max_hours_per_week: float | None = Field(default=None, ge=0, le=MAX_HOURS)
     max_consecutive_days: int | None = Field(default=None, ge=1)
     max_night_shifts_per_week: int | None = Field(default=None, ge=0)
     max_travel_km: float | None = Field(default=None, ge=0)
@@ -347,8 +380,8 @@ class Rules(Frozen):
     min_consecutive_days: int | None = Field(default=None, ge=1)
     min_consecutive_days_off: int | None = Field(default=None, ge=1)
     max_weekends: int | None = Field(default=None, ge=0)
-    min_hours_total: float | None = Field(default=None, ge=0)
-    max_hours_total: float | None = Field(default=None, ge=0)
+    min_hours_total: float | None = Field(default=None, ge=0, le=MAX_HOURS)
+    max_hours_total: float | None = Field(default=None, ge=0, le=MAX_HOURS)
     max_shifts: dict[Ident, NonNegInt] = Field(default_factory=dict)
     forbidden_successions: tuple[Succession, ...] = ()
 
@@ -356,14 +389,14 @@ class Rules(Frozen):
 class Weights(Frozen):
     """Soft goals, larger = more important. All integers."""
 
-    uncovered: NonNegInt = 1000
-    missing_skill: NonNegInt = 300
-    fairness: NonNegInt = 10
-    travel_km: NonNegInt = 1
-    preference: NonNegInt = 5
-    team_split: NonNegInt = 2
-    change: NonNegInt = 200
-    over_cover: NonNegInt | None = Field(
+    uncovered: Weight = 1000
+    missing_skill: Weight = 300
+    fairness: Weight = 10
+    travel_km: Weight = 1
+    preference: Weight = 5
+    team_split: Weight = 2
+    change: Weight = 200
+    over_cover: Weight | None = Field(
         default=None,
         description="extension: per person above need; unset = never staff above need",
     )
@@ -377,7 +410,7 @@ class Request(Frozen):
     shift: Ident
     site: Ident | None = None
     want: Literal["on", "off"]
-    weight: NonNegInt = 1
+    weight: Weight = 1
 
 
 class Config(Frozen):

@@ -99,6 +99,8 @@ def _reason(
         return "marked unavailable then"
     if o.night and not v.night_ok:
         return "does not take night shifts"
+    if o.night and lim.max_nights_per_week == 0:
+        return "no night shifts (max_night_shifts_per_week is 0)"
     if v.days_off and o.date in v.days_off:
         return "has this day off"
     if site.adopted_by and v.team not in site.adopted_by and v.org not in site.adopted_by:

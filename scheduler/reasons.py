@@ -49,6 +49,7 @@ _INELIGIBLE = {
     "not available then": "not available then",
     "marked unavailable then": "marked unavailable then",
     "does not take night shifts": "don't take night shifts",
+    "no night shifts (max_night_shifts_per_week is 0)": "may work no nights (weekly night cap 0)",
     "has this day off": "have this day off",
     "site is adopted by other teams": "not in a team adopting this site",
 }

@@ -72,9 +72,11 @@ class Roster(_Out):
     stats: dict[str, Any] = Field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(
-            self.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False
-        )
+        """The contract's JSON: ``objective`` and ``bound`` are always there (null when
+        there is no roster); other empty extras are left out."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data = {k: data.get(k) for k in ("plan", "version", "status", "objective", "bound")} | data
+        return json.dumps(data, indent=2, ensure_ascii=False)
 
     def write(self, path: Path) -> None:
         path.write_text(self.to_json() + "\n", encoding="utf-8")

@@ -112,11 +112,18 @@ def plan_roster(
         explanation = (
             f"the time limit ({params.time_limit:g} s) ran out before any roster was found"
         )
+    bound = solution.bound
+    if bound is None and solution.status.has_roster and solution.objective is not None:
+        from scheduler.cost import number
+        from solver.bound_floor import floor_bound
+
+        bound = number(min(floor_bound(problem), solution.objective))
+        stats["bound_source"] = "unavoidable shortfall"
     roster = build_roster(
         problem,
         status=solution.status,
         objective=solution.objective,
-        bound=solution.bound,
+        bound=bound,
         pairs=solution.assignments if solution.status.has_roster else (),
         version=version,
         explanation=explanation,

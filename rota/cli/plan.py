@@ -52,15 +52,20 @@ def _is_city_scale(config: Path) -> bool:
     src = data.get("volunteers") if isinstance(data, dict) else None
     if not isinstance(src, dict):
         return False
-    count = len(src.get("people") or ())
+    people = src.get("people")
+    count = len(people) if isinstance(people, list) else 0
     csv_name = src.get("csv")
     if isinstance(csv_name, str):
         path = config.parent / csv_name
-        if path.exists():
-            with path.open("rb") as fh:
-                count += max(0, sum(1 for _ in fh) - 1)
+        if path.is_file():
+            try:
+                with path.open("rb") as fh:
+                    count += max(0, sum(1 for _ in fh) - 1)
+            except OSError:
+                pass  # loading the config reports it (exit 2)
         elif isinstance(src.get("generate"), dict):
-            count += int(src["generate"].get("count", 0) or 0)
+            wanted = src["generate"].get("count", 0)
+            count += wanted if isinstance(wanted, int) else 0
     return count >= CITY_SCALE_VOLUNTEERS
 
 

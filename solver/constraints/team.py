@@ -1,7 +1,8 @@
 """Team: teammates are kept together where possible (soft).
 
-Rule: ``weights.team_split`` per assignment of a volunteer whose team has >= 2 members in
-the plan and with no other member of that team on the same occurrence. Since a member is
+Rule: ``weights.team_split`` per assignment of a volunteer with a team and no other member
+of that team on the same occurrence (the contract's words: a team of one is always alone,
+so its member's every assignment costs, as an independent checker counts it). Since a member is
 alone exactly when the team has one member on the occurrence, the cost is
 ``team_split * [n_(o,T) == 1]`` per (occurrence, team). Encoding: where only one member
 of T is eligible for o, the cost sits on that pair variable; otherwise one Boolean
@@ -17,7 +18,6 @@ cannot hide it).
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from solver.variables import ModelContext
@@ -29,8 +29,7 @@ def add_team(ctx: ModelContext) -> int:
     if not weight:
         return 0
     vols = ctx.problem.volunteers
-    sizes = Counter(v.team for v in vols if v.team)
-    teams = {v: vol.team for v, vol in enumerate(vols) if vol.team and sizes[vol.team] >= 2}
+    teams = {v: vol.team for v, vol in enumerate(vols) if vol.team}
     if not teams:
         return 0
     m = ctx.model

@@ -28,6 +28,11 @@ def test_split_priced_when_teammate_cannot_come() -> None:
     assert sol.objective == 2 * 2  # a1 works both days without a2 (need 2, 2 people)
 
 
-def test_team_of_one_in_plan_is_not_a_split() -> None:
+def test_team_of_one_is_always_alone() -> None:
+    """The contract prices every assignment of a team member with no teammate on the
+    occurrence: a team of one has none, so each of its member's shifts costs."""
     p = problem(**BASE, volunteers={"people": [{"id": "a1", "team": "solo"}, {"id": "x"}]})
-    assert run(p).objective == 0
+    sol = run(p)
+    worked = sum("a1" in names for names in staff(p, sol))
+    assert worked == 2  # need 2 on both days: uncovered costs far more than the split
+    assert sol.objective == 2 * worked

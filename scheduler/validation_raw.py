@@ -1,0 +1,91 @@
+"""Cross-references checked on the raw YAML when the config itself does not validate.
+
+``check_plan`` needs a validated :class:`~scheduler.models.Config`; when some field is
+invalid there is none, yet a coordinator should still learn in one pass that, say, a
+demand change names an unknown site. These checks read the parsed YAML defensively
+(anything of an unexpected type is skipped: its own error is already reported) and name
+problems exactly as ``check_plan`` does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from scheduler.errors import Loc, Problem, format_path
+from scheduler.models import Volunteer
+
+
+def _text(value: Any) -> str | None:
+    """An id as the models read it (numbers count as their text), else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value)
+
+
+def raw_cross_references(
+    data: dict[str, Any],
+    volunteers: Sequence[Volunteer],
+    file: str,
+    line_of: Callable[[Loc], int | None],
+) -> list[Problem]:
+    out: list[Problem] = []
+
+    def err(loc: Loc, msg: str) -> None:
+        out.append(Problem(file, format_path(loc), msg, line_of(loc)))
+
+    raw_patterns = data.get("shift_patterns")
+    patterns: dict[str, set[str]] | None = None
+    if isinstance(raw_patterns, dict):
+        patterns = {
+            str(name): {
+                str(s["name"]) for s in shifts if isinstance(s, dict) and _text(s.get("name"))
+            }
+            for name, shifts in raw_patterns.items()
+            if isinstance(shifts, list)
+        }
+    shift_names = set().union(*patterns.values()) if patterns else set()
+
+    raw_sites = data.get("sites")
+    sites = [s for s in raw_sites if isinstance(s, dict)] if isinstance(raw_sites, list) else []
+    site_ids = [i for i in (_text(s.get("id")) for s in sites) if i is not None]
+    for sid, n in Counter(site_ids).items():
+        if n > 1:
+            err(("sites",), f"duplicate site id {sid!r} ({n} times)")
+    for i, site in enumerate(raw_sites if isinstance(raw_sites, list) else []):
+        pattern = _text(site.get("pattern")) if isinstance(site, dict) else None
+        if pattern is None or patterns is None:
+            continue
+        if pattern not in patterns:
+            known = ", ".join(sorted(patterns)) or "none"
+            err(("sites", i, "pattern"), f"unknown shift pattern {pattern!r} (known: {known})")
+        elif isinstance(site.get("need_by_shift"), dict):
+            for name in site["need_by_shift"]:
+                if str(name) not in patterns[pattern]:
+                    err(
+                        ("sites", i, "need_by_shift", str(name)),
+                        f"pattern {pattern!r} has no shift {str(name)!r}",
+                    )
+
+    changes = data.get("demand_changes")
+    known_sites = set(site_ids)
+    for i, ch in enumerate(changes if isinstance(changes, list) else []):
+        if not isinstance(ch, dict):
+            continue
+        site = _text(ch.get("site"))
+        shift = _text(ch.get("shift"))
+        if site is not None and isinstance(raw_sites, list) and site not in known_sites:
+            err(("demand_changes", i, "site"), f"unknown site {site!r}")
+        elif shift is not None and patterns is not None and shift not in shift_names:
+            err(("demand_changes", i, "shift"), f"no pattern has a shift {shift!r}")
+
+    for vid, n in Counter(v.id for v in volunteers).items():
+        if n > 1:
+            err(("volunteers",), f"duplicate volunteer id {vid!r} ({n} times)")
+    if isinstance(raw_sites, list):
+        for v in volunteers:
+            for p in v.prefers:
+                if p not in known_sites:
+                    err(("volunteers", v.id, "prefers"), f"unknown site {p!r}")
+    return out

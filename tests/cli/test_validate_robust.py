@@ -1,0 +1,154 @@
+"""Inputs that used to end in a traceback (exit 1) now exit 2 with one line per problem,
+and numbers YAML reads for ids and names are taken as the text they were written as."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from rota.cli import cli
+from scheduler.loading import load_plan
+from tests.conftest import tiny_config
+
+
+def _text(**overrides: object) -> str:
+    return yaml.safe_dump(tiny_config(**overrides), sort_keys=False)
+
+
+def _invalid(tmp_path: Path, text: str, field: str, words: str, csv: bytes | None = None) -> None:
+    config = tmp_path / "plan.yaml"
+    config.write_text(text, encoding="utf-8")
+    if csv is not None:
+        (tmp_path / "people.csv").write_bytes(csv)
+    out = tmp_path / "out"
+    plan = ["plan", str(config), "--out", str(out), "--time-limit", "1", "--workers", "1"]
+    for args in (["validate", str(config)], plan):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output, result.exception)
+        lines = result.stderr.strip().splitlines()
+        hit = [ln for ln in lines if f": {field}: " in ln]
+        assert hit, lines
+        assert words in hit[0], hit[0]
+        assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_impossible_unquoted_date(tmp_path: Path) -> None:
+    text = _text().replace("start: '2020-01-29'", "start: 2020-02-30")
+    assert "start: 2020-02-30" in text
+    _invalid(tmp_path, text, "horizon.start", "unparseable date '2020-02-30'")
+
+
+def test_impossible_unquoted_date_time(tmp_path: Path) -> None:
+    sites = [{"id": "s", "pattern": "three-8h", "need": 1, "open": {"from": "X", "to": "Y"}}]
+    text = _text(sites=sites).replace("from: X", "from: 2020-01-29T25:00:00")
+    _invalid(tmp_path, text, "sites[0].open[0].from", "unparseable local date-time")
+
+
+def test_number_for_a_date_time(tmp_path: Path) -> None:
+    sites = [{"id": "s", "pattern": "three-8h", "need": 1, "open": {"from": -1, "to": 5}}]
+    _invalid(tmp_path, _text(sites=sites), "sites[0].open[0].from", "expected a local date-time")
+
+
+@pytest.mark.parametrize(
+    ("rules", "field"),
+    [
+        ({"max_hours_per_day": float("inf")}, "rules.max_hours_per_day"),
+        ({"max_hours_per_week": 1e308}, "rules.max_hours_per_week"),
+    ],
+)
+def test_infinite_or_huge_limits(tmp_path: Path, rules: dict, field: str) -> None:
+    _invalid(tmp_path, _text(rules=rules), field, "")
+
+
+def test_huge_weight(tmp_path: Path) -> None:
+    _invalid(tmp_path, _text(weights={"uncovered": 10**20}), "weights.uncovered", "less than")
+
+
+def test_csv_not_utf8(tmp_path: Path) -> None:
+    text = _text(volunteers={"csv": "people.csv"})
+    _invalid(tmp_path, text, "volunteers.csv", "not UTF-8", csv=b"id,name\nv1,\xff\xfe\n")
+
+
+def test_csv_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").mkdir()
+    _invalid(tmp_path, _text(volunteers={"csv": "people.csv"}), "volunteers.csv", "cannot read")
+
+
+def test_csv_header_cells_are_trimmed(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("id, name , skills\nv1, Ann ,medic\n", encoding="utf-8")
+    config = tmp_path / "plan.yaml"
+    config.write_text(_text(volunteers={"csv": "people.csv"}), encoding="utf-8")
+    (vol,) = load_plan(config).volunteers
+    assert (vol.id, vol.name, vol.skills) == ("v1", "Ann", frozenset({"medic"}))
+
+
+def test_numbers_as_ids_and_names(tmp_path: Path) -> None:
+    text = _text(
+        sites=[{"id": 100, "name": 7, "pattern": "three-8h", "need": 1, "zone": 5}],
+        volunteers={"people": [{"id": 1, "team": 3, "org": 4, "skills": 12, "prefers": 100}]},
+    )
+    config = tmp_path / "plan.yaml"
+    config.write_text(text, encoding="utf-8")
+    plan = load_plan(config)
+    (vol,) = plan.volunteers
+    assert (vol.id, vol.team, vol.org, vol.skills, vol.prefers) == (
+        "1",
+        "3",
+        "4",
+        frozenset({"12"}),
+        ("100",),
+    )
+    assert plan.config.sites[0].id == "100"
+
+
+def test_every_problem_is_named_when_a_field_is_invalid(tmp_path: Path) -> None:
+    """A field error no longer hides cross-reference and volunteer problems."""
+    (tmp_path / "people.csv").write_text("id,lat,lon\nv1,north,1\nv2,31,121\n", encoding="utf-8")
+    text = _text(
+        sites=[{"id": "s", "pattern": "three-8h", "need": -2}],
+        demand_changes=[
+            {"site": "nope", "from": "2020-01-29T00:00", "to": "2020-01-30T00:00", "add": 1}
+        ],
+        volunteers={"csv": "people.csv", "people": [{"id": "v2", "prefers": "elsewhere"}]},
+    )
+    config = tmp_path / "plan.yaml"
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    wanted = [
+        ": sites[0].need: must be 0 or more",
+        ": demand_changes[0].site: unknown site 'nope'",
+        "people.csv:2: row 2 (id v1).lat:",
+        ": volunteers: duplicate volunteer id 'v2'",
+        ": volunteers.v2.prefers: unknown site 'elsewhere'",
+    ]
+    for words in wanted:
+        assert [ln for ln in lines if words in ln], (words, lines)
+    assert len(lines) == len(wanted), lines
+
+
+def test_single_digit_hour_is_a_time() -> None:
+    from scheduler.models import ShiftDef
+
+    assert str(ShiftDef(name="day", start="8:00", hours=8).start) == "08:00:00"
+
+
+def test_spaces_inside_names_skills_and_ids(tmp_path: Path) -> None:
+    text = _text(
+        shift_patterns={"p": [{"name": "late night", "start": "20:00", "hours": 8}]},
+        sites=[{"id": "north gate", "pattern": "p", "need": 1, "require": {"first aid": 1}}],
+        volunteers={"people": [{"id": "Ann Lee", "skills": "first aid; driver"}]},
+    )
+    config = tmp_path / "plan.yaml"
+    config.write_text(text, encoding="utf-8")
+    (vol,) = load_plan(config).volunteers
+    assert vol.skills == frozenset({"first aid", "driver"})
+    for bad in (" lead", "a/b", "a\tb"):
+        _invalid(
+            tmp_path, _text(volunteers={"people": [{"id": bad}]}), "volunteers.people[0].id", ""
+        )
