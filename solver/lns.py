@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver import lns_greedy
+from solver import colgen, lns_greedy
 from solver.lns_construct import construct, construct_fast
 from solver.lns_sub import _resolve, subproblem
 from solver.model import build_model
@@ -46,9 +46,16 @@ __all__ = ["applicable", "construct", "solve_lns", "subproblem"]
 FULL_MODEL_MAX_PAIRS = 20_000
 """Run phase 2 (the whole model) only up to this many pair variables."""
 FULL_SHARE = 0.1
+COLGEN = True
+FULL_AFTER_CG = 1_000
+"""After column generation, the full model runs (for its proof) only up to this many pairs."""
+"""Column generation and a dive (:mod:`solver.colgen`) after the start, where it applies
+(instead of the full model)."""
 FAST_START = True
 """Start from pure-Python greedy rows (:mod:`solver.lns_greedy`) where they apply."""
 IMPROVE_SHARE = 0.3
+COLGEN_IMPROVE_SHARE = 0.05
+"""The same before column generation (which needs only a start)."""
 """Pure-Python row improvement after the greedy start, up to this share of the time."""
 GREEDY_ROWS = True
 GREEDY_ROWS_MAX_SLOTS = 182 * 8
@@ -85,7 +92,8 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     greedy_rows = GREEDY_ROWS and horizon * names <= GREEDY_ROWS_MAX_SLOTS
     stats["start"] = "python" if fast else "cp-sat-rows" if greedy_rows else "feasible-rows"
     if fast:
-        improve = t0 + IMPROVE_SHARE * params.time_limit
+        share = COLGEN_IMPROVE_SHARE if COLGEN and colgen.applicable(problem) else IMPROVE_SHARE
+        improve = t0 + share * params.time_limit
         roster = construct_fast(problem, params, t0 + 0.5 * params.time_limit, improve)
     else:
         roster = construct(problem, params, t0 + 0.5 * params.time_limit, greedy_rows)
@@ -94,19 +102,16 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     stats["construct_objective"] = total_cost(problem, roster)
     stats["construct_seconds"] = round(time.monotonic() - t0, 2)
     bound = None
-    if problem.n_pairs <= FULL_MODEL_MAX_PAIRS:
-        share = max(FULL_SHARE * params.time_limit, min(5.0, params.time_limit / 2))
-        limit = min(deadline - time.monotonic(), share)
-        full = solve_context(
-            build_model(problem, dataclasses.replace(params, hint=frozenset(roster))), limit
-        )
-        stats["full_status"] = str(full.status)
-        if full.status.has_roster:
-            bound = full.bound
-            if total_cost(problem, full.assignments) <= total_cost(problem, roster):
-                roster = set(full.assignments)
-            if full.status is Status.optimal:
-                deadline = time.monotonic()
+    full_limit = max(FULL_SHARE * params.time_limit, min(5.0, params.time_limit / 2))
+    if COLGEN and colgen.applicable(problem):
+        roster, bound = colgen.improve(problem, roster, params, deadline, stats)
+        full_limit = FULL_SHARE * params.time_limit if problem.n_pairs <= FULL_AFTER_CG else 0
+    elif problem.n_pairs > FULL_MODEL_MAX_PAIRS:
+        full_limit = 0
+    if full_limit and (bound is None or total_cost(problem, roster) > bound):
+        roster, bound = _full(problem, params, roster, bound, full_limit, stats)
+    if bound is not None and total_cost(problem, roster) <= bound:
+        deadline = time.monotonic()
     roster = _lns(problem, params, roster, deadline, bound, stats)
     objective = total_cost(problem, roster)
     proved = bound is not None and objective <= bound
@@ -118,6 +123,25 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
         seconds=time.monotonic() - t0,
         stats=stats,
     )
+
+
+def _full(
+    problem: Problem, params: SolveParams, roster: set[Pair], bound: float | None,
+    limit: float, stats: dict[str, object],
+) -> tuple[set[Pair], float | None]:  # fmt: skip
+    """CP-SAT on the whole model, hinted with ``roster``, for ``limit`` seconds: the better
+    roster and the better bound."""
+    full = solve_context(
+        build_model(problem, dataclasses.replace(params, hint=frozenset(roster))), limit
+    )
+    stats["full_status"] = str(full.status)
+    if not full.status.has_roster:
+        return roster, bound
+    if total_cost(problem, full.assignments) <= total_cost(problem, roster):
+        roster = set(full.assignments)
+    if full.bound is not None:
+        bound = full.bound if bound is None else max(bound, full.bound)
+    return roster, bound
 
 
 def _window_start(problem: Problem, roster: set[Pair], span: int, rng: random.Random) -> int:

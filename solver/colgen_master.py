@@ -1,0 +1,211 @@
+"""The master problems of column generation: choose one row (column) per volunteer.
+
+A column is one volunteer's whole row (a set of occurrences that keeps every rule of
+theirs) with its own cost: per-assignment costs (travel, preference), requests met or
+not. The master adds what couples volunteers: each occurrence's cover, under (``uncovered``
+x priority per missing person) and over (``over_cover`` per person above need, or not at
+all when unset)::
+
+    min  sum_c cost_c l_c + sum_o (under_o u_o + over_o s_o)
+    s.t. sum_{c of v} l_c = 1                     (each volunteer: one row)
+         sum_{c covers o} l_c + u_o - s_o = need_o
+
+:class:`Master` is its LP relaxation in HiGHS (columns added as they are priced, each
+re-solve warm-started from the last basis); :func:`solve_integer` picks one column per
+volunteer with CP-SAT among the columns generated so far.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.problem import Problem
+from solver.lns_rules import request_values
+from solver.variables import SCALE
+
+
+def _highs():
+    """A silent HiGHS instance (its first construction prints a banner to fd 1)."""
+    import highspy
+
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class RowCosts:
+    """What a row costs on its own: per-pair costs and requests (the cover is the master's)."""
+
+    def __init__(self, problem: Problem):
+        from scheduler.cost import km_rounded
+
+        w = problem.config.weights
+        self.constant = [0.0] * len(problem.volunteers)
+        for r in problem.config.requests:
+            v = problem.volunteer_index.get(r.volunteer)
+            if v is not None and r.want == "on":
+                self.constant[v] += r.weight
+        wanted = request_values(problem)
+        self.pair: list[np.ndarray] = []
+        for v, vol in enumerate(problem.volunteers):
+            costs = []
+            for o in problem.by_volunteer[v]:
+                site = problem.sites[problem.occurrences[o].site]
+                c = w.travel_km * km_rounded(vol, site) if w.travel_km else 0.0
+                if vol.prefers and site.id not in vol.prefers:
+                    c += w.preference
+                costs.append(c - wanted.get((o, v), 0.0))
+            self.pair.append(np.array(costs, dtype=float))
+        self.position = [
+            {o: i for i, o in enumerate(problem.by_volunteer[v])}
+            for v in range(len(problem.volunteers))
+        ]
+
+    def of(self, v: int, row: tuple[int, ...]) -> float:
+        pos = self.position[v]
+        return self.constant[v] + float(sum(self.pair[v][pos[o]] for o in row))
+
+
+@dataclass(frozen=True)
+class Column:
+    v: int
+    row: tuple[int, ...]  # occurrence indices, sorted
+    cost: float
+
+
+@dataclass(frozen=True)
+class LpResult:
+    objective: float
+    vol_dual: np.ndarray  # per volunteer
+    occ_dual: np.ndarray  # per occurrence
+    values: np.ndarray  # per column
+
+
+class Master:
+    """The LP relaxation over the columns added so far (HiGHS, warm-started)."""
+
+    def __init__(self, problem: Problem):
+        import highspy
+
+        inf = highspy.kHighsInf
+        w = problem.config.weights
+        self.nv, self.no = len(problem.volunteers), len(problem.occurrences)
+        self.columns: list[Column] = []
+        self.seen: set[tuple[int, tuple[int, ...]]] = set()
+        self.h = _highs()
+        need = np.array([o.need for o in problem.occurrences], dtype=float)
+        lower = np.concatenate([np.ones(self.nv), need])
+        self.h.addRows(self.nv + self.no, lower, lower.copy(), 0,
+                       np.zeros(self.nv + self.no, dtype=np.int32),
+                       np.array([], dtype=np.int32), np.array([], dtype=float))  # fmt: skip
+        under = np.array([w.uncovered * o.priority for o in problem.occurrences], dtype=float)
+        over_w = float(w.over_cover) if w.over_cover is not None else 0.0
+        over_hi = inf if w.over_cover is not None else 0.0
+        rows = np.arange(self.nv, self.nv + self.no, dtype=np.int32)
+        # u_o (under, coefficient +1) then s_o (over, -1): 2 * no slack columns
+        costs = np.concatenate([under, np.full(self.no, over_w)])
+        hi = np.concatenate([need, np.full(self.no, over_hi)])
+        self.h.addCols(2 * self.no, costs, np.zeros(2 * self.no), hi, 2 * self.no,
+                       np.arange(2 * self.no, dtype=np.int32), np.concatenate([rows, rows]),
+                       np.concatenate([np.ones(self.no), -np.ones(self.no)]))  # fmt: skip
+        self.slacks = 2 * self.no
+        self.by_vol: list[list[int]] = [[] for _ in range(self.nv)]
+
+    def fix(self, v: int, i: int) -> None:
+        """Volunteer ``v`` works column ``i``: its other columns leave the LP."""
+        for j in self.by_vol[v]:
+            self.h.changeColBounds(self.slacks + j, 1.0 if j == i else 0.0, 1.0 if j == i else 0.0)
+
+    def release(self) -> None:
+        """Undo every :meth:`fix`."""
+        for cols in self.by_vol:
+            for j in cols:
+                self.h.changeColBounds(self.slacks + j, 0.0, 1.0)
+
+    def add(self, column: Column) -> bool:
+        """Add a column unless the same row of the same volunteer is there already."""
+        key = (column.v, column.row)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.by_vol[column.v].append(len(self.columns))
+        self.columns.append(column)
+        idx = np.array([column.v] + [self.nv + o for o in column.row], dtype=np.int32)
+        self.h.addCol(column.cost, 0.0, 1.0, len(idx), idx, np.ones(len(idx)))
+        return True
+
+    def solve(self) -> LpResult | None:
+        """The LP optimum over the columns so far, or None when it is infeasible."""
+        import highspy
+
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        sol = self.h.getSolution()
+        dual = np.array(sol.row_dual)
+        value = np.array(sol.col_value)[self.slacks :]
+        return LpResult(
+            objective=float(self.h.getInfo().objective_function_value),
+            vol_dual=dual[: self.nv],
+            occ_dual=dual[self.nv :],
+            values=value,
+        )
+
+
+def solve_integer(
+    problem: Problem, columns: list[Column], hint: dict[int, int], limit: float, workers: int,
+    seed: int,
+) -> tuple[dict[int, int] | None, bool]:  # fmt: skip
+    """One column per volunteer minimising the master's cost (CP-SAT, ``limit`` seconds),
+    hinted with ``hint`` (volunteer -> column index): (the choice or None, proved optimal)."""
+    w = problem.config.weights
+    m = cp_model.CpModel()
+    picks = [m.NewBoolVar(f"c{i}") for i in range(len(columns))]
+    by_vol: dict[int, list[int]] = {}
+    by_occ: list[list[int]] = [[] for _ in problem.occurrences]
+    for i, col in enumerate(columns):
+        by_vol.setdefault(col.v, []).append(i)
+        for o in col.row:
+            by_occ[o].append(i)
+    for v in range(len(problem.volunteers)):
+        m.AddExactlyOne(picks[i] for i in by_vol.get(v, []))
+    terms = [(round(col.cost * SCALE), picks[i]) for i, col in enumerate(columns)]
+    for o, occ in enumerate(problem.occurrences):
+        if not by_occ[o] and not occ.need:
+            continue
+        staffed = sum(picks[i] for i in by_occ[o])
+        under = m.NewIntVar(0, occ.need, f"u{o}")
+        m.Add(under >= occ.need - staffed)
+        terms.append((round(w.uncovered * occ.priority * SCALE), under))
+        if w.over_cover is None:
+            m.Add(staffed <= occ.need)
+        elif w.over_cover:
+            over = m.NewIntVar(0, len(by_occ[o]), f"s{o}")
+            m.Add(over >= staffed - occ.need)
+            terms.append((round(w.over_cover * SCALE), over))
+    m.Minimize(cp_model.LinearExpr.WeightedSum([t for _, t in terms], [c for c, _ in terms]))
+    for v, i in hint.items():
+        for j in by_vol.get(v, []):
+            m.AddHint(picks[j], j == i)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, limit)
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = seed
+    status = solver.Solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, False
+    choice = {columns[i].v: i for i, p in enumerate(picks) if solver.Value(p)}
+    return choice, status == cp_model.OPTIMAL

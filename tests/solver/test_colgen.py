@@ -1,0 +1,153 @@
+"""solver.colgen*: pricing is exact against brute force, penalised pricing keeps every
+rule, column costs add up to the roster cost, the bound is below the optimum."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+
+import numpy as np
+import pytest
+
+from scheduler.cost import total_cost
+from scheduler.nrp import parse_text, to_plan
+from scheduler.nrp_eval import evaluate
+from scheduler.problem import Problem, compile_plan
+from solver import colgen
+from solver.colgen_master import RowCosts
+from solver.colgen_price import price
+from solver.colgen_space import build_space
+from solver.lns_construct import construct_fast
+from solver.lns_rules import row_violations
+from solver.types import SolveParams
+
+
+def nrp_text(rng: random.Random, days: int, staff: int) -> str:
+    """A random small benchmark-format instance: 2-3 shift types, random rules per person."""
+    shifts = [("D", rng.choice([480, 600]), ""),
+              ("N", rng.choice([480, 720]), rng.choice(["D", "", "D|N"]))]  # fmt: skip
+    if rng.random() < 0.4:
+        shifts.append(("L", 480, rng.choice(["", "D"])))
+    lines = []
+    for i in range(staff):
+        caps = "|".join(f"{s}={rng.choice([days, days, 2, 3, 0])}" for s, _, _ in shifts)
+        most = rng.choice([days * 720, 4 * 480, 3 * 600])
+        least = rng.choice([0, 480, 2 * 480, 3 * 480])
+        runs = f"{rng.choice([2, 3, 4, 9])},{rng.choice([1, 2, 3])},{rng.choice([1, 2, 3])}"
+        lines.append(f"{chr(65 + i)},{caps},{most},{least},{runs},{rng.choice([0, 1, 2])}")
+    off = "\n".join(
+        f"{chr(65 + i)},{rng.randrange(days)}" for i in range(staff) if rng.random() < 0.5
+    )
+    on = "\n".join(
+        f"{chr(65 + rng.randrange(staff))},{rng.randrange(days)},{s},{rng.randint(1, 3)}"
+        for s, _, _ in shifts if rng.random() < 0.5
+    )  # fmt: skip
+    cover = "\n".join(
+        f"{d},{s},{rng.randint(0, 2)},100,1" for d in range(days) for s, _, _ in shifts
+    )
+    sh = "\n".join(f"{s},{m},{f}" for s, m, f in shifts)
+    return (
+        f"SECTION_HORIZON\n{days}\n\nSECTION_SHIFTS\n{sh}\n\nSECTION_STAFF\n" + "\n".join(lines)
+        + f"\n\nSECTION_DAYS_OFF\n{off}\n\nSECTION_SHIFT_ON_REQUESTS\n{on}\n\n"
+        "SECTION_SHIFT_OFF_REQUESTS\n\nSECTION_COVER\n" + cover + "\n"
+    )  # fmt: skip
+
+
+def tiny(seed: int, days: int = 7, staff: int = 1) -> tuple[object, Problem]:
+    inst = parse_text(nrp_text(random.Random(seed), days, staff))
+    return inst, compile_plan(to_plan(inst))
+
+
+def all_rows(problem: Problem, v: int) -> list[list[int]]:
+    """Every row of volunteer v that keeps v's rules (brute force)."""
+    days = problem.config.horizon.days
+    by_day = [[o for o in problem.by_volunteer[v] if problem.occurrences[o].day == d]
+              for d in range(days)]  # fmt: skip
+    rows = []
+    for pick in itertools.product(*[[None, *os_] for os_ in by_day]):
+        row = [o for o in pick if o is not None]
+        if not row_violations(problem, v, row):
+            rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_exact_pricing_finds_the_cheapest_row(seed: int):
+    _, problem = tiny(seed, days=random.Random(seed).choice([5, 6, 7, 8]))
+    sp = build_space(problem, 0, 150_000)
+    assert sp.exact
+    cost = {o: random.Random(seed + 1000 + o).uniform(-10, 5) for o in problem.by_volunteer[0]}
+    got = price(sp, np.array([cost[o] for o in sp.occs]), extra=3)
+    rows = all_rows(problem, 0)
+    if not rows:
+        assert got.row is None
+        return
+    best = min(sum(cost[o] for o in row) for row in rows)
+    assert got.row is not None and not row_violations(problem, 0, list(got.row))
+    assert got.cost == pytest.approx(sum(cost[o] for o in got.row))
+    assert got.cost == pytest.approx(best) and got.relaxed == pytest.approx(best)
+    for row, c in got.others:  # the extra rows keep the rules too
+        assert not row_violations(problem, 0, list(row))
+        assert c == pytest.approx(sum(cost[o] for o in row)) and c >= best - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_penalised_pricing_keeps_every_rule_and_bounds_from_below(seed: int):
+    _, problem = tiny(seed, days=random.Random(seed).choice([5, 6, 7, 8]))
+    sp = build_space(problem, 0, 1)  # nothing fits: caps, weekends, minutes are penalised
+    cost = {o: random.Random(seed + 7).uniform(-10, 5) for o in problem.by_volunteer[0]}
+    got = price(sp, np.array([cost[o] for o in sp.occs]))
+    rows = all_rows(problem, 0)
+    if rows:
+        assert got.relaxed <= min(sum(cost[o] for o in row) for row in rows) + 1e-9
+    if got.row is not None:
+        assert rows and not row_violations(problem, 0, list(got.row))
+
+
+def test_row_costs_and_cover_add_up_to_the_roster_cost():
+    _, problem = tiny(3, days=7, staff=4)
+    roster = construct_fast(problem, SolveParams(workers=1), time.monotonic() + 5, 0)
+    assert roster is not None
+    costs = RowCosts(problem)
+    rows: dict[int, list[int]] = {v: [] for v in range(len(problem.volunteers))}
+    for o, v in roster:
+        rows[v].append(o)
+    w = problem.config.weights
+    cover = 0.0
+    for occ in problem.occurrences:
+        n = sum(1 for o, _ in roster if o == occ.index)
+        cover += w.uncovered * occ.priority * max(0, occ.need - n)
+        cover += (w.over_cover or 0) * max(0, n - occ.need)
+    rows_cost = sum(costs.of(v, tuple(sorted(r))) for v, r in rows.items())
+    assert rows_cost + cover == pytest.approx(float(total_cost(problem, roster)))
+
+
+def _optimum(problem: Problem) -> float:
+    best = float("inf")
+    per_vol = [all_rows(problem, v) for v in range(len(problem.volunteers))]
+    for pick in itertools.product(*per_vol):
+        pairs = {(o, v) for v, row in enumerate(pick) for o in row}
+        best = min(best, float(total_cost(problem, pairs)))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_generation_bound_is_below_the_optimum_and_the_dive_keeps_every_rule(seed: int):
+    inst, problem = tiny(seed, days=5, staff=2)
+    start = construct_fast(problem, SolveParams(workers=1), time.monotonic() + 5, 0)
+    if start is None:
+        return  # no roster keeps every rule: nothing to bound
+    optimum = _optimum(problem)
+    gen = colgen.generate(problem, start, time.monotonic() + 10)
+    assert gen.converged
+    bound = colgen.bound_value(gen)
+    assert bound is not None and bound <= optimum + 1e-9
+    assert gen.lp <= optimum + 1e-6  # converged with exact pricing: the LP is a bound too
+    dived = colgen.dive(problem, gen, time.monotonic() + 10)
+    assert dived is not None
+    rows = {s.id: [""] * inst.days for s in inst.staff}
+    for o, v in dived:
+        rows[problem.volunteers[v].id][problem.occurrences[o].day] = problem.occurrences[o].shift
+    ev = evaluate(inst, rows)
+    assert ev.feasible and ev.objective == total_cost(problem, dived) >= optimum
