@@ -39,11 +39,15 @@ from solver.types import Pair, SolveParams
 
 EPS = 1e-6
 ALPHA = 0.7
+BLOCK = 30
+"""Above this many volunteers, pricing goes in blocks with an LP re-solve after each."""
 """Dual smoothing: weight of the best duals seen so far."""
 EXTRA = 2
 """Rows priced per volunteer and round beyond the cheapest (other end states)."""
 DIVE_ROUNDS = 2
 """Pricing rounds after each fixing step of the dive."""
+ROUNDS_NEEDED = 30
+"""Pricing rounds column generation typically needs to converge (for :func:`worthwhile`)."""
 MAX_STATES = 150_000
 """Largest pricing tensor per day before rules move from the state to penalties."""
 """Rows priced per volunteer and round beyond the cheapest (other end states)."""
@@ -56,6 +60,21 @@ def applicable(problem: Problem) -> bool:
     if w.fairness or (w.team_split and teams):
         return False
     return lns_rules.applicable(problem)
+
+
+def worthwhile(problem: Problem, time_limit: float) -> bool:
+    """Whether column generation can converge in its share of ``time_limit``: a pricing
+    round (every volunteer once) is timed on a sample and must fit ROUNDS_NEEDED times."""
+    nv = len(problem.volunteers)
+    if not nv:
+        return False
+    sample = random.Random(0).sample(range(nv), min(3, nv))
+    t0 = time.monotonic()
+    for v in sample:
+        sp = build_space(problem, v, MAX_STATES)
+        price(sp, np.zeros(len(sp.occs)))
+    per_round = (time.monotonic() - t0) / len(sample) * nv
+    return per_round * ROUNDS_NEEDED <= CG_SHARE * time_limit
 
 
 @dataclass
@@ -114,17 +133,20 @@ def _converge(
     """Price the ``active`` volunteers and re-solve until no column prices out (sets
     ``gen.converged``), ``max_rounds`` or ``deadline``; the last LP (None: infeasible).
 
-    Duals are smoothed (Wentges): pricing uses ALPHA x the best duals seen (by their
-    Lagrangian bound) + (1 - ALPHA) x the LP's; a round that adds nothing is repeated at
-    the LP's own duals before convergence is declared. With ``bound``, every complete
-    round updates the Lagrangian lower bound of the whole problem."""
+    Up to BLOCK volunteers, a round prices them all at smoothed duals (Wentges: ALPHA x
+    the best duals seen, by their Lagrangian bound, + (1 - ALPHA) x the LP's); a round that
+    adds nothing is repeated at the LP's own duals before convergence is declared. More
+    volunteers are priced in blocks of BLOCK at the LP's duals, re-solving the LP after
+    each block that adds a column. With ``bound``, every round priced at one set of duals
+    updates the Lagrangian lower bound of the whole problem."""
     gen.converged = False
     rounds = 0
     center: np.ndarray | None = None
     center_value = -math.inf
-    smooth = True
+    smooth = len(active) <= BLOCK
+    full = bound and len(active) == len(gen.spaces)
+    lp = gen.master.solve()
     while True:
-        lp = gen.master.solve()
         if lp is None:
             return None
         gen.lp = lp.objective
@@ -132,33 +154,58 @@ def _converge(
         rounds += 1
         if time.monotonic() >= deadline or (max_rounds is not None and rounds > max_rounds):
             return lp
-        duals = (
-            lp.occ_dual
-            if center is None or not smooth
-            else (ALPHA * center + (1 - ALPHA) * lp.occ_dual)
-        )
-        value, added = _price_round(gen, active, lp, duals, deadline)
-        if bound and len(active) == len(gen.spaces):
-            gen.bound = max(gen.bound, value)
-        if value > center_value:
-            center, center_value = duals, value
-        if added:
-            smooth = True
-        elif smooth and center is not None and duals is not lp.occ_dual:
-            smooth = False
+        if len(active) > BLOCK:
+            lp, value, added = _price_blocks(gen, active, lp, deadline)
         else:
+            duals = lp.occ_dual
+            if center is not None and smooth:
+                duals = ALPHA * center + (1 - ALPHA) * lp.occ_dual
+            value, added = _price_round(gen, active, lp, duals, deadline)
+            if value > center_value:
+                center, center_value = duals, value
+            if not added and smooth and duals is not lp.occ_dual:
+                smooth = False
+                lp = gen.master.solve()
+                continue
+            smooth = True
+            if added:
+                lp = gen.master.solve()
+        if full:
+            gen.bound = max(gen.bound, value)
+        if not added:
             gen.converged = value > -math.inf
             return lp
 
 
+def _price_blocks(
+    gen: Generation, active: Sequence[int], lp: LpResult, deadline: float
+) -> tuple[LpResult | None, float, int]:
+    """One pass over ``active`` in blocks at the LP's duals, re-solving after each block
+    that adds columns: (the last LP, the Lagrangian bound if no block added a column,
+    else -inf, columns added)."""
+    value, total = gen.cover_term(lp.occ_dual), 0
+    for i in range(0, len(active), BLOCK):
+        got, added = _price_round(gen, active[i : i + BLOCK], lp, lp.occ_dual, deadline, False)
+        value += got
+        if added:
+            total += added
+            value = -math.inf
+            solved = gen.master.solve()
+            if solved is None:
+                return None, -math.inf, total
+            lp = solved
+    return lp, value, total
+
+
 def _price_round(
-    gen: Generation, active: Sequence[int], lp: LpResult, duals: np.ndarray, deadline: float
-) -> tuple[float, int]:
+    gen: Generation, active: Sequence[int], lp: LpResult, duals: np.ndarray, deadline: float,
+    cover: bool = True,
+) -> tuple[float, int]:  # fmt: skip
     """Price every active volunteer at cover ``duals``; add the rows with a negative
-    reduced cost at the LP's duals. Returns (the Lagrangian bound at ``duals``, or -inf if
-    time ran out, or when only some volunteers are active: the LP side only; columns added)."""
+    reduced cost at the LP's duals. Returns (the Lagrangian bound at ``duals`` (without
+    the cover's part unless ``cover``), or -inf if time ran out; columns added)."""
     costs, master = gen.costs, gen.master
-    value = gen.cover_term(duals)
+    value = gen.cover_term(duals) if cover else 0.0
     added = 0
     for v in active:
         if time.monotonic() >= deadline:
@@ -260,6 +307,8 @@ CG_SHARE = 0.35
 """Share of the time left for column generation before diving."""
 DIVE_SHARE = 0.6
 """Share of the time left (after column generation) for dives."""
+STALL = 8
+"""Stop diving after this many dives without a better roster."""
 FINE_DIVE = (0.0, 10)
 """Later dives: fix one volunteer a step (or all whole ones), up to 10 pricing rounds."""
 
@@ -281,7 +330,11 @@ def improve(
     best_cost = total_cost(problem, roster)
     rng = random.Random(params.seed)
     dives: list[float] = []
-    while time.monotonic() < until and (bound is None or best_cost > bound):
+    while (
+        time.monotonic() < until
+        and (bound is None or best_cost > bound)
+        and len(dives) - _best_index(dives) <= STALL
+    ):
         if dives:
             dived = dive(problem, gen, until, FINE_DIVE[0], FINE_DIVE[1], rng)
         else:
@@ -294,3 +347,8 @@ def improve(
     stats.update(dives=dives, dive_seconds=round(time.monotonic() - t1, 2),
                  cg_columns_end=len(gen.master.columns))  # fmt: skip
     return roster, bound
+
+
+def _best_index(values: list[float]) -> int:
+    """Index just past the first best value (0 when empty)."""
+    return 1 + min(range(len(values)), key=lambda i: (values[i], i)) if values else 0

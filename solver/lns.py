@@ -91,8 +91,10 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     fast = FAST_START and lns_greedy.applicable(problem)
     greedy_rows = GREEDY_ROWS and horizon * names <= GREEDY_ROWS_MAX_SLOTS
     stats["start"] = "python" if fast else "cp-sat-rows" if greedy_rows else "feasible-rows"
+    use_cg = COLGEN and colgen.applicable(problem) and colgen.worthwhile(problem, params.time_limit)
+    stats["colgen"] = use_cg
     if fast:
-        share = COLGEN_IMPROVE_SHARE if COLGEN and colgen.applicable(problem) else IMPROVE_SHARE
+        share = COLGEN_IMPROVE_SHARE if use_cg else IMPROVE_SHARE
         improve = t0 + share * params.time_limit
         roster = construct_fast(problem, params, t0 + 0.5 * params.time_limit, improve)
     else:
@@ -103,7 +105,7 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     stats["construct_seconds"] = round(time.monotonic() - t0, 2)
     bound = None
     full_limit = max(FULL_SHARE * params.time_limit, min(5.0, params.time_limit / 2))
-    if COLGEN and colgen.applicable(problem):
+    if use_cg:
         roster, bound = colgen.improve(problem, roster, params, deadline, stats)
         full_limit = FULL_SHARE * params.time_limit if problem.n_pairs <= FULL_AFTER_CG else 0
     elif problem.n_pairs > FULL_MODEL_MAX_PAIRS:
