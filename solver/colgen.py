@@ -14,8 +14,8 @@ tighter than the LP of the pair model; it is solved by column generation:
 
 Every pricing round also gives a Lagrangian lower bound on the whole problem: the LP value
 plus each volunteer's most negative reduced cost, priced with every per-name cap relaxed
-(a relaxation, so the bound is valid). Then CP-SAT picks one generated row per volunteer
-(:func:`solver.colgen_master.solve_integer`), hinted with the incumbent.
+(a relaxation, so the bound is valid). :mod:`solver.colgen_search` turns the LP into
+rosters (dives, CP-SAT on the LP's support).
 """
 
 from __future__ import annotations
@@ -23,19 +23,18 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from solver import lns_rules
-from solver.colgen_master import Column, LpResult, Master, RowCosts, solve_integer
+from solver.colgen_kernel import warm_up
+from solver.colgen_master import Column, LpResult, Master, RowCosts
 from solver.colgen_price import price
 from solver.colgen_space import Space, build_space
-from solver.types import Pair, SolveParams
+from solver.types import Pair
 
 EPS = 1e-6
 ALPHA = 0.7
@@ -44,8 +43,6 @@ BLOCK = 30
 """Dual smoothing: weight of the best duals seen so far."""
 EXTRA = 2
 """Rows priced per volunteer and round beyond the cheapest (other end states)."""
-DIVE_ROUNDS = 2
-"""Pricing rounds after each fixing step of the dive."""
 ROUNDS_NEEDED = 30
 """Pricing rounds column generation typically needs to converge (for :func:`worthwhile`)."""
 MAX_STATES = 150_000
@@ -62,19 +59,25 @@ def applicable(problem: Problem) -> bool:
     return lns_rules.applicable(problem)
 
 
-def worthwhile(problem: Problem, time_limit: float) -> bool:
-    """Whether column generation can converge in its share of ``time_limit``: a pricing
-    round (every volunteer once) is timed on a sample and must fit ROUNDS_NEEDED times."""
+def worthwhile(problem: Problem, budget: float) -> bool:
+    """Whether column generation can converge within ``budget`` seconds: a pricing
+    round (every volunteer once, at random cover duals of the size of an uncovered need)
+    is timed on a sample and must fit ROUNDS_NEEDED times."""
     nv = len(problem.volunteers)
     if not nv:
         return False
+    rng = np.random.default_rng(0)
     sample = random.Random(0).sample(range(nv), min(3, nv))
-    t0 = time.monotonic()
+    scale = problem.config.weights.uncovered
+    warm_up()
+    took = []
     for v in sample:
         sp = build_space(problem, v, MAX_STATES)
-        price(sp, np.zeros(len(sp.occs)))
-    per_round = (time.monotonic() - t0) / len(sample) * nv
-    return per_round * ROUNDS_NEEDED <= CG_SHARE * time_limit
+        t0 = time.monotonic()
+        price(sp, -rng.uniform(0, scale, len(sp.occs)))
+        took.append(time.monotonic() - t0)
+    per_round = min(took) * nv
+    return per_round * ROUNDS_NEEDED <= budget
 
 
 @dataclass
@@ -101,7 +104,7 @@ class Generation:
         return value
 
 
-def _rows(problem: Problem, roster: set[Pair]) -> list[tuple[int, ...]]:
+def rows_of(problem: Problem, roster: set[Pair]) -> list[tuple[int, ...]]:
     rows: list[list[int]] = [[] for _ in problem.volunteers]
     for o, v in roster:
         rows[v].append(o)
@@ -112,7 +115,7 @@ def generate(problem: Problem, roster: set[Pair], deadline: float) -> Generation
     """Column generation from ``roster``'s rows until convergence or ``deadline``."""
     costs = RowCosts(problem)
     master = Master(problem)
-    for v, row in enumerate(_rows(problem, roster)):
+    for v, row in enumerate(rows_of(problem, roster)):
         master.add(Column(v, row, costs.of(v, row)))
     w = problem.config.weights
     gen = Generation(master, costs)
@@ -121,12 +124,12 @@ def generate(problem: Problem, roster: set[Pair], deadline: float) -> Generation
     gen.under = np.array([w.uncovered * o.priority for o in problem.occurrences], dtype=float)
     if w.over_cover is not None:
         gen.over = np.full(len(problem.occurrences), float(w.over_cover))
-    lp = _converge(gen, range(len(problem.volunteers)), deadline, bound=True)
+    lp = converge(gen, range(len(problem.volunteers)), deadline, bound=True)
     gen.converged = lp is not None and gen.converged
     return gen
 
 
-def _converge(
+def converge(
     gen: Generation, active: Sequence[int], deadline: float, bound: bool = False,
     max_rounds: int | None = None,
 ) -> LpResult | None:  # fmt: skip
@@ -227,66 +230,6 @@ def _price_round(
     return value, added
 
 
-def dive(
-    problem: Problem, gen: Generation, deadline: float, share: float = 0.1,
-    rounds: int = 2, rng: random.Random | None = None,
-) -> set[Pair] | None:  # fmt: skip
-    """A roster by diving: fix the volunteers whose row the LP uses most (every one used
-    whole, or else a ``share`` of those still free, at least one; with ``rng``, drawn
-    with noise among the most used), re-converge on the rest for at most ``rounds``
-    pricing rounds, until every volunteer is fixed. When time runs out, the rest take the
-    row the last LP uses most. None if the LP becomes infeasible or the rows break a hard
-    cover limit; the master's fixings are undone either way."""
-    master = gen.master
-    free = set(range(len(problem.volunteers)))
-    chosen: dict[int, int] = {}
-    try:
-        lp = master.solve()
-        while free:
-            if lp is None:
-                return None
-            best = {v: max(master.by_vol[v], key=lambda j: lp.values[j]) for v in free}
-            if time.monotonic() >= deadline:
-                chosen.update(best)
-                break
-            noise = {v: rng.uniform(0.6, 1.0) if rng else 1.0 for v in free}
-            order = sorted(free, key=lambda v: -lp.values[best[v]] * noise[v])
-            whole = [v for v in order if lp.values[best[v]] >= 1 - 1e-6]
-            n = max(1, int(len(order) * share))
-            for v in whole if len(whole) >= n else order[:n]:
-                chosen[v] = best[v]
-                master.fix(v, best[v])
-                free.discard(v)
-            if free:
-                lp = _converge(gen, sorted(free), deadline, max_rounds=rounds)
-    finally:
-        master.release()
-    roster = {(o, v) for v, i in chosen.items() for o in master.columns[i].row}
-    if problem.config.weights.over_cover is None:
-        staffed = Counter(o for o, _ in roster)
-        if any(n > problem.occurrences[o].need for o, n in staffed.items()):
-            return None
-    return roster
-
-
-def integer_roster(
-    problem: Problem, gen: Generation, roster: set[Pair], params: SolveParams, limit: float
-) -> tuple[set[Pair], bool]:
-    """The best one-row-per-volunteer choice among the generated columns (CP-SAT, hinted
-    with ``roster``), or ``roster`` when that is no better: (roster, proved optimal among
-    the columns)."""
-    cols = gen.master.columns
-    index = {(c.v, c.row): i for i, c in enumerate(cols)}
-    hint = {v: index[(v, row)] for v, row in enumerate(_rows(problem, roster))}
-    choice, optimal = solve_integer(problem, cols, hint, limit, params.workers, params.seed)
-    if choice is None:
-        return roster, False
-    picked = {(o, v) for v, i in choice.items() for o in cols[i].row}
-    if total_cost(problem, picked) <= total_cost(problem, roster):
-        return picked, optimal
-    return roster, False
-
-
 def bound_value(gen: Generation) -> float | None:
     """The lower bound in cost units (never below 0), rounded up when every cost is
     integral; None before a complete pricing round."""
@@ -301,54 +244,3 @@ def _integral(gen: Generation) -> bool:
     return all(float(c.cost).is_integer() for c in gen.master.columns) and all(
         float(w).is_integer() for w in weights
     )
-
-
-CG_SHARE = 0.35
-"""Share of the time left for column generation before diving."""
-DIVE_SHARE = 0.6
-"""Share of the time left (after column generation) for dives."""
-STALL = 8
-"""Stop diving after this many dives without a better roster."""
-FINE_DIVE = (0.0, 10)
-"""Later dives: fix one volunteer a step (or all whole ones), up to 10 pricing rounds."""
-
-
-def improve(
-    problem: Problem, roster: set[Pair], params: SolveParams, deadline: float,
-    stats: dict[str, object],
-) -> tuple[set[Pair], float | None]:  # fmt: skip
-    """Column generation from ``roster``, then dives (a quick one, then finer randomised
-    ones while the share lasts): the best roster found and the bound."""
-    t0 = time.monotonic()
-    gen = generate(problem, roster, t0 + CG_SHARE * (deadline - t0))
-    t1 = time.monotonic()
-    stats.update(cg_rounds=gen.rounds, cg_columns=len(gen.master.columns),
-                 cg_lp=round(gen.lp, 3), cg_converged=gen.converged,
-                 cg_seconds=round(t1 - t0, 2))  # fmt: skip
-    bound = bound_value(gen)
-    until = t1 + DIVE_SHARE * (deadline - t1)
-    best_cost = total_cost(problem, roster)
-    rng = random.Random(params.seed)
-    dives: list[float] = []
-    while (
-        time.monotonic() < until
-        and (bound is None or best_cost > bound)
-        and len(dives) - _best_index(dives) <= STALL
-    ):
-        if dives:
-            dived = dive(problem, gen, until, FINE_DIVE[0], FINE_DIVE[1], rng)
-        else:
-            dived = dive(problem, gen, until)
-        if dived is None:
-            break
-        dives.append(total_cost(problem, dived))
-        if dives[-1] <= best_cost:
-            roster, best_cost = dived, dives[-1]
-    stats.update(dives=dives, dive_seconds=round(time.monotonic() - t1, 2),
-                 cg_columns_end=len(gen.master.columns))  # fmt: skip
-    return roster, bound
-
-
-def _best_index(values: list[float]) -> int:
-    """Index just past the first best value (0 when empty)."""
-    return 1 + min(range(len(values)), key=lambda i: (values[i], i)) if values else 0

@@ -10,9 +10,9 @@ all when unset)::
     s.t. sum_{c of v} l_c = 1                     (each volunteer: one row)
          sum_{c covers o} l_c + u_o - s_o = need_o
 
-:class:`Master` is its LP relaxation in HiGHS (columns added as they are priced, each
-re-solve warm-started from the last basis); :func:`solve_integer` picks one column per
-volunteer with CP-SAT among the columns generated so far.
+:class:`Master` is its LP relaxation in HiGHS (columns added as they are priced; interior
+point without crossover: re-solves are fast on this degenerate LP and its central duals
+steady the pricing).
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from scheduler.problem import Problem
 from solver.lns_rules import request_values
-from solver.variables import SCALE
 
 
 def _highs():
@@ -43,6 +41,9 @@ def _highs():
         os.close(saved)
         os.close(null)
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # re-solves start from the last basis
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "off")
     return h
 
 
@@ -163,49 +164,3 @@ class Master:
             occ_dual=dual[self.nv :],
             values=value,
         )
-
-
-def solve_integer(
-    problem: Problem, columns: list[Column], hint: dict[int, int], limit: float, workers: int,
-    seed: int,
-) -> tuple[dict[int, int] | None, bool]:  # fmt: skip
-    """One column per volunteer minimising the master's cost (CP-SAT, ``limit`` seconds),
-    hinted with ``hint`` (volunteer -> column index): (the choice or None, proved optimal)."""
-    w = problem.config.weights
-    m = cp_model.CpModel()
-    picks = [m.NewBoolVar(f"c{i}") for i in range(len(columns))]
-    by_vol: dict[int, list[int]] = {}
-    by_occ: list[list[int]] = [[] for _ in problem.occurrences]
-    for i, col in enumerate(columns):
-        by_vol.setdefault(col.v, []).append(i)
-        for o in col.row:
-            by_occ[o].append(i)
-    for v in range(len(problem.volunteers)):
-        m.AddExactlyOne(picks[i] for i in by_vol.get(v, []))
-    terms = [(round(col.cost * SCALE), picks[i]) for i, col in enumerate(columns)]
-    for o, occ in enumerate(problem.occurrences):
-        if not by_occ[o] and not occ.need:
-            continue
-        staffed = sum(picks[i] for i in by_occ[o])
-        under = m.NewIntVar(0, occ.need, f"u{o}")
-        m.Add(under >= occ.need - staffed)
-        terms.append((round(w.uncovered * occ.priority * SCALE), under))
-        if w.over_cover is None:
-            m.Add(staffed <= occ.need)
-        elif w.over_cover:
-            over = m.NewIntVar(0, len(by_occ[o]), f"s{o}")
-            m.Add(over >= staffed - occ.need)
-            terms.append((round(w.over_cover * SCALE), over))
-    m.Minimize(cp_model.LinearExpr.WeightedSum([t for _, t in terms], [c for c, _ in terms]))
-    for v, i in hint.items():
-        for j in by_vol.get(v, []):
-            m.AddHint(picks[j], j == i)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, limit)
-    solver.parameters.num_workers = max(1, workers)
-    solver.parameters.random_seed = seed
-    status = solver.Solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, False
-    choice = {columns[i].v: i for i, p in enumerate(picks) if solver.Value(p)}
-    return choice, status == cp_model.OPTIMAL

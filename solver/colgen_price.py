@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.colgen_kernel import forward
 from solver.colgen_space import Space
 
 INF = math.inf
@@ -76,52 +77,22 @@ class _Trace:
 
 def _forward(sp: Space, cost: np.ndarray, pen_w: float) -> _Trace:
     """Value tensors per day: on (G, K, E, *sizes) and off (F, *sizes); ``cost`` is per
-    (day, merged class)."""
+    (day, merged class). The loop is :func:`solver.colgen_kernel.forward`."""
     G, K, E = sp.run_shape
-    F = sp.koff
-    on = np.full((G, K, E, *sp.sizes), INF)
-    off = np.full((F, *sp.sizes), INF)
-    off[(F - 1,) + (0,) * len(sp.sizes)] = 0.0
-    masks = [m.tobytes() for m in sp.allowed]
-    trace = _Trace([], [])
-    for d in range(sp.days):
-        wk = sp.week[d]
-        e_new = 1 if (d == 0 and E == 2) else 0
-        new_on = np.full_like(on, INF)
-        best: dict[bytes, np.ndarray] = {}
-        for c in range(cost.shape[1]):
-            x = cost[d, c]
-            if x == INF:
-                continue
-            g = sp.group[c]
-            start = _shift(sp, off[F - 1], _incs(sp, c, d, False)) + (x + pen_w * (wk >= 1))
-            new_on[g, 0, e_new] = np.minimum(new_on[g, 0, e_new], start)
-            if d == 0 or not sp.allowed[c].any():
-                continue
-            if masks[c] not in best:
-                best[masks[c]] = on[sp.allowed[c]].min(axis=0)  # (K, E, *sizes)
-            moved = _shift(sp, best[masks[c]], _incs(sp, c, d, True)) + (x + pen_w * (wk == 1))
-            if K > 1:
-                new_on[g, 1:] = np.minimum(new_on[g, 1:], moved[: K - 1])
-            if sp.kmax_sat:
-                new_on[g, K - 1] = np.minimum(new_on[g, K - 1], moved[K - 1])
-        new_off = np.empty_like(off)
-        parts = []
-        if sp.kmin - 1 < K:
-            parts.append(on[:, sp.kmin - 1 :].min(axis=(0, 1, 2)))
-        if E == 2:
-            parts.append(on[:, : sp.kmin - 1, 1].min(axis=(0, 1)))
-        end = np.minimum.reduce(parts) if len(parts) > 1 else parts[0]
-        if F == 1:
-            new_off[0] = np.minimum(end, off[0])
-        else:
-            new_off[0] = end
-            new_off[1 : F - 1] = off[0 : F - 2]
-            new_off[F - 1] = np.minimum(off[F - 2], off[F - 1])
-        on, off = new_on, new_off
-        trace.on.append(on)
-        trace.off.append(off)
-    return trace
+    R = int(np.prod(sp.sizes)) if sp.sizes else 1
+    on = np.full((sp.days, G, K, E, R), INF)
+    off = np.full((sp.days, sp.koff, R), INF)
+    allowed = np.array(sp.allowed, dtype=np.bool_).reshape(len(sp.allowed), G)
+    forward(
+        np.ascontiguousarray(cost), np.array(sp.group, dtype=np.int64), allowed, sp.mask_id,
+        int(sp.mask_id.max(initial=0)) + 1, sp.t_off, sp.t_on, sp.table,
+        np.array(sp.week, dtype=np.int64), float(pen_w), sp.kmin, sp.kmax_sat, on, off,
+    )  # fmt: skip
+    shape_on, shape_off = (G, K, E, *sp.sizes), (sp.koff, *sp.sizes)
+    return _Trace(
+        [on[d].reshape(shape_on) for d in range(sp.days)],
+        [off[d].reshape(shape_off) for d in range(sp.days)],
+    )
 
 
 def _final(sp: Space, trace: _Trace) -> tuple[np.ndarray, np.ndarray]:

@@ -55,6 +55,10 @@ class Space:
     pen_caps: tuple[tuple[int, int], ...]  # (name index, cap) priced by penalty
     pen_weekends: int | None  # weekend cap priced by penalty
     pen_minutes: tuple[int | None, int | None]  # total bounds priced by penalty
+    table: np.ndarray  # (T, R): flat resource state r -> state after an increment (-1: over)
+    t_off: np.ndarray  # (C, 3): table of merged class c from a day off, by day kind
+    t_on: np.ndarray  # (C, 3): ... from a worked day
+    mask_id: np.ndarray  # (C,): index of c's ``allowed`` among the distinct ones
 
     @property
     def run_shape(self) -> tuple[int, int, int]:
@@ -93,6 +97,36 @@ def _week(problem: Problem) -> tuple[list[int], list[list[int]]]:
         for d in g[1:]:
             week[d] = 2
     return week, groups
+
+
+def _tables(
+    inc: np.ndarray, sizes: tuple[int, ...], w_axis: int | None, m_axis: int | None,
+    m_sat: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Transition tables over flattened resource states, and which one each merged class
+    uses from a day off / a worked day on each day kind (0 weekday, 1 first, 2 second
+    weekend day): a weekend is counted when its first day is worked, or its second day
+    after a day off."""
+    coords = np.indices(sizes).reshape(len(sizes), -1).T if sizes else np.zeros((1, 0), int)
+    vectors: dict[tuple[int, ...], int] = {}
+    t_off = np.zeros((len(inc), 3), dtype=np.int64)
+    t_on = np.zeros((len(inc), 3), dtype=np.int64)
+    for c, base in enumerate(inc):
+        for kind in range(3):
+            for out, counted in ((t_off, kind >= 1), (t_on, kind == 1)):
+                vec = [int(x) for x in base]
+                if w_axis is not None:
+                    vec[w_axis] = int(counted)
+                out[c, kind] = vectors.setdefault(tuple(vec), len(vectors))
+    table = np.full((max(1, len(vectors)), len(coords)), -1, dtype=np.int64)
+    for vec, t in vectors.items():
+        moved = coords + np.array(vec, dtype=np.int64)
+        if m_sat and m_axis is not None:
+            moved[:, m_axis] = np.minimum(moved[:, m_axis], sizes[m_axis] - 1)
+        ok = (moved < np.array(sizes)).all(axis=1) if sizes else np.ones(len(coords), bool)
+        flat = np.ravel_multi_index(moved[ok].T, sizes) if sizes else np.zeros(int(ok.sum()), int)
+        table[t, ok] = flat
+    return table, t_off, t_on
 
 
 def build_space(problem: Problem, v: int, max_states: int) -> Space:
@@ -158,6 +192,10 @@ def build_space(problem: Problem, v: int, max_states: int) -> Space:
         key = (group_of_name[name], allowed, inc(name, minutes))
         merged_of.append(merged.setdefault(key, len(merged)))
     name_index = {n: i for i, n in enumerate(names)}
+    incs = np.array([k[2] for k in merged], dtype=np.int64).reshape(len(merged), len(sizes))
+    m_sat = track_m and lim.max_total_minutes is None
+    table, t_off, t_on = _tables(incs, tuple(sizes), w_axis, m_axis, m_sat)
+    masks = [k[1] for k in merged]
     return Space(
         v=v,
         days=days,
@@ -170,7 +208,7 @@ def build_space(problem: Problem, v: int, max_states: int) -> Space:
         merged_of=tuple(merged_of),
         group=tuple(k[0] for k in merged),
         allowed=tuple(np.array(k[1], dtype=bool) for k in merged),
-        inc=np.array([k[2] for k in merged], dtype=np.int64).reshape(len(merged), len(sizes)),
+        inc=incs,
         groups=max(1, len(fsets)),
         kmax=kmax,
         kmax_sat=kmax_sat,
@@ -179,10 +217,14 @@ def build_space(problem: Problem, v: int, max_states: int) -> Space:
         week=tuple(week),
         sizes=tuple(sizes),
         m_axis=m_axis,
-        m_sat=track_m and lim.max_total_minutes is None,
+        m_sat=m_sat,
         lo=lo if track_m else 0,
         w_axis=w_axis,
         pen_caps=tuple((name_index[n], c) for n, c in caps if (n, c) not in tracked),
         pen_weekends=w_cap if w_cap is not None and not track_w else None,
         pen_minutes=(None, None) if track_m else (lim.min_total_minutes, lim.max_total_minutes),
+        table=table,
+        t_off=t_off,
+        t_on=t_on,
+        mask_id=np.array([sorted(set(masks)).index(m) for m in masks], dtype=np.int64),
     )

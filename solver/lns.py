@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver import colgen, lns_greedy
+from solver import colgen, colgen_search, lns_greedy
 from solver.lns_construct import construct, construct_fast
 from solver.lns_sub import _resolve, subproblem
 from solver.model import build_model
@@ -91,7 +91,11 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     fast = FAST_START and lns_greedy.applicable(problem)
     greedy_rows = GREEDY_ROWS and horizon * names <= GREEDY_ROWS_MAX_SLOTS
     stats["start"] = "python" if fast else "cp-sat-rows" if greedy_rows else "feasible-rows"
-    use_cg = COLGEN and colgen.applicable(problem) and colgen.worthwhile(problem, params.time_limit)
+    use_cg = (
+        COLGEN
+        and colgen.applicable(problem)
+        and colgen.worthwhile(problem, colgen_search.CG_SHARE * params.time_limit)
+    )
     stats["colgen"] = use_cg
     if fast:
         share = COLGEN_IMPROVE_SHARE if use_cg else IMPROVE_SHARE
@@ -106,12 +110,13 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     bound = None
     full_limit = max(FULL_SHARE * params.time_limit, min(5.0, params.time_limit / 2))
     if use_cg:
-        roster, bound = colgen.improve(problem, roster, params, deadline, stats)
-        full_limit = FULL_SHARE * params.time_limit if problem.n_pairs <= FULL_AFTER_CG else 0
+        roster, bound = colgen_search.improve(problem, roster, params, deadline, stats)
+        full_limit = full_limit if problem.n_pairs <= FULL_AFTER_CG else 0
     elif problem.n_pairs > FULL_MODEL_MAX_PAIRS:
         full_limit = 0
     if full_limit and (bound is None or total_cost(problem, roster) > bound):
-        roster, bound = _full(problem, params, roster, bound, full_limit, stats)
+        limit = min(full_limit, max(0.1, deadline - time.monotonic()))
+        roster, bound = _full(problem, params, roster, bound, limit, stats)
     if bound is not None and total_cost(problem, roster) <= bound:
         deadline = time.monotonic()
     roster = _lns(problem, params, roster, deadline, bound, stats)

@@ -14,7 +14,7 @@ from scheduler.cost import total_cost
 from scheduler.nrp import parse_text, to_plan
 from scheduler.nrp_eval import evaluate
 from scheduler.problem import Problem, compile_plan
-from solver import colgen
+from solver import colgen, colgen_search
 from solver.colgen_master import RowCosts
 from solver.colgen_price import price
 from solver.colgen_space import build_space
@@ -144,10 +144,40 @@ def test_generation_bound_is_below_the_optimum_and_the_dive_keeps_every_rule(see
     bound = colgen.bound_value(gen)
     assert bound is not None and bound <= optimum + 1e-9
     assert gen.lp <= optimum + 1e-6  # converged with exact pricing: the LP is a bound too
-    dived = colgen.dive(problem, gen, time.monotonic() + 10)
+    dived = colgen_search.dive(problem, gen, time.monotonic() + 10)
     assert dived is not None
     rows = {s.id: [""] * inst.days for s in inst.staff}
     for o, v in dived:
         rows[problem.volunteers[v].id][problem.occurrences[o].day] = problem.occurrences[o].shift
     ev = evaluate(inst, rows)
     assert ev.feasible and ev.objective == total_cost(problem, dived) >= optimum
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_improve_keeps_every_rule_and_never_worsens_the_start(seed: int):
+    inst, problem = tiny(seed + 10, days=7, staff=3)
+    params = SolveParams(time_limit=5, workers=1, seed=seed)
+    start = construct_fast(problem, params, time.monotonic() + 5, 0)
+    if start is None:
+        return  # no roster keeps every rule
+    stats: dict[str, object] = {}
+    roster, bound = colgen_search.improve(problem, start, params, time.monotonic() + 5, stats)
+    cost = total_cost(problem, roster)
+    assert cost <= total_cost(problem, start)
+    assert bound is not None and bound <= cost
+    assert "dive_objectives" in stats and stats["cg_converged"]
+    rows = {s.id: [""] * inst.days for s in inst.staff}
+    for o, v in roster:
+        rows[problem.volunteers[v].id][problem.occurrences[o].day] = problem.occurrences[o].shift
+    ev = evaluate(inst, rows)
+    assert ev.feasible and ev.objective == cost
+
+
+def test_rens_keeps_to_the_support_and_the_roster():
+    _, problem = tiny(4, days=7, staff=3)
+    params = SolveParams(time_limit=5, workers=1)
+    start = construct_fast(problem, params, time.monotonic() + 5, 0)
+    assert start is not None
+    found, _ = colgen_search.rens(problem, params, set(), start, 5)
+    assert found <= start  # nothing outside the roster's own pairs may be used
+    assert total_cost(problem, found) <= total_cost(problem, start)
