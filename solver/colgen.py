@@ -43,6 +43,8 @@ BLOCK = 30
 """Dual smoothing: weight of the best duals seen so far."""
 EXTRA = 2
 """Rows priced per volunteer and round beyond the cheapest (other end states)."""
+LP_SECONDS = 0.1
+"""Typical master LP re-solve, per block of a round (for :func:`worthwhile`)."""
 ROUNDS_NEEDED = 30
 """Pricing rounds column generation typically needs to converge (for :func:`worthwhile`)."""
 MAX_STATES = 150_000
@@ -61,8 +63,8 @@ def applicable(problem: Problem) -> bool:
 
 def worthwhile(problem: Problem, budget: float) -> bool:
     """Whether column generation can converge within ``budget`` seconds: a pricing
-    round (every volunteer once, at random cover duals of the size of an uncovered need)
-    is timed on a sample and must fit ROUNDS_NEEDED times."""
+    round (every volunteer once, at random cover duals of the size of an uncovered need,
+    timed on a sample, plus the LP re-solves) must fit ROUNDS_NEEDED times."""
     nv = len(problem.volunteers)
     if not nv:
         return False
@@ -76,7 +78,7 @@ def worthwhile(problem: Problem, budget: float) -> bool:
         t0 = time.monotonic()
         price(sp, -rng.uniform(0, scale, len(sp.occs)))
         took.append(time.monotonic() - t0)
-    per_round = min(took) * nv
+    per_round = min(took) * nv + LP_SECONDS * -(-nv // BLOCK)
     return per_round * ROUNDS_NEEDED <= budget
 
 

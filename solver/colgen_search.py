@@ -19,18 +19,23 @@ from collections import Counter
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from solver.colgen import Generation, bound_value, converge, generate
+from solver.colgen_rows import sweep_rows
 from solver.model import build_model
 from solver.solve import solve_context
 from solver.types import Pair, SolveParams
 
 CG_SHARE = 0.35
 """Share of the time left for column generation."""
-RENS_SHARE = 0.4
+RENS_SHARE = 0.25
 """Share of the time left (after column generation and the quick dive) for CP-SAT on the
 LP's support."""
-DIVE_SHARE = 0.4
+DIVE_SHARE = 0.25
 """Share of the time left after that for finer dives."""
-STALL = 3
+QUICK = 0.1
+"""When column generation did not converge: share of the time left for one quick dive,"""
+ROWS = 0.3
+"""... and for best-response row sweeps (:func:`solver.colgen_rows.sweep_rows`)."""
+STALL = 2
 """Stop diving after this many dives without a better roster."""
 DIVE_ROUNDS = 2
 """Pricing rounds after each fixing step of the quick dive."""
@@ -125,18 +130,26 @@ def improve(
                  cg_seconds=round(t1 - t0, 2))  # fmt: skip
     bound = bound_value(gen)
     best = _Best(problem, roster, bound)
-    keep = support(gen)
-    best.offer(dive(problem, gen, deadline), "dive")
-    if not best.done:
-        limit = RENS_SHARE * (deadline - time.monotonic())
-        found, optimal = rens(problem, params, keep, best.roster, limit)
-        best.offer(found, "rens")
-        stats["rens_optimal"] = optimal
-    until = time.monotonic() + DIVE_SHARE * (deadline - time.monotonic())
-    rng = random.Random(params.seed)
-    while time.monotonic() < until and not best.done and best.stalled <= STALL:
-        if not best.offer(dive(problem, gen, until, FINE_DIVE[0], FINE_DIVE[1], rng), "dive"):
-            break
+    if not gen.converged:  # the LP is not a guide yet: one quick dive, then the caller's LNS
+        best.offer(dive(problem, gen, time.monotonic() + QUICK * (deadline - t1)), "dive")
+        if not best.done:
+            until = t1 + ROWS * (deadline - t1)
+            rows = sweep_rows(problem, best.roster, params.seed, until, gen.spaces)
+            best.offer(rows, "sweep")
+    else:
+        keep = support(gen)
+        best.offer(dive(problem, gen, deadline), "dive")
+        if not best.done:
+            limit = RENS_SHARE * (deadline - time.monotonic())
+            found, optimal = rens(problem, params, keep, best.roster, limit)
+            best.offer(found, "rens")
+            stats["rens_optimal"] = optimal
+        until = time.monotonic() + DIVE_SHARE * (deadline - time.monotonic())
+        rng = random.Random(params.seed)
+        while time.monotonic() < until and not best.done and best.stalled <= STALL:
+            fine = dive(problem, gen, until, FINE_DIVE[0], FINE_DIVE[1], rng)
+            if not best.offer(fine, "dive"):
+                break
     stats.update(best.log, search_seconds=round(time.monotonic() - t1, 2),
                  cg_columns_end=len(gen.master.columns))  # fmt: skip
     return best.roster, bound
@@ -156,12 +169,14 @@ class _Best:
         return self.bound is not None and self.cost <= self.bound
 
     def offer(self, roster: set[Pair] | None, step: str) -> bool:
-        """Keep ``roster`` if no worse; False when there is none."""
+        """Keep ``roster`` if no worse; False when there is none. The log keeps, per step,
+        how many ran and the best cost one reached."""
         if roster is None:
             return False
         cost = total_cost(self.problem, roster)
-        key = f"{step}_objectives"
-        self.log[key] = [*self.log.get(key, []), cost]  # type: ignore[list-item]
+        self.log[f"{step}_runs"] = int(self.log.get(f"{step}_runs", 0)) + 1  # type: ignore[call-overload]
+        prev = self.log.get(f"{step}_best")
+        self.log[f"{step}_best"] = cost if prev is None else min(prev, cost)  # type: ignore[type-var]
         self.stalled = 0 if cost < self.cost else self.stalled + 1
         if cost <= self.cost:
             self.roster, self.cost = roster, cost

@@ -35,6 +35,7 @@ from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver import colgen, colgen_search, lns_greedy
+from solver.colgen_rows import sweep_rows
 from solver.lns_construct import construct, construct_fast
 from solver.lns_sub import _resolve, subproblem
 from solver.model import build_model
@@ -53,9 +54,15 @@ FULL_AFTER_CG = 1_000
 (instead of the full model)."""
 FAST_START = True
 """Start from pure-Python greedy rows (:mod:`solver.lns_greedy`) where they apply."""
-IMPROVE_SHARE = 0.3
+IMPROVE_SHARE = 0.15
 COLGEN_IMPROVE_SHARE = 0.05
 """The same before column generation (which needs only a start)."""
+SWEEP = True
+"""Then exact best-response row sweeps (:func:`solver.colgen_rows.sweep_rows`) until
+SWEEP_UNTIL of the time limit (COLGEN_SWEEP_UNTIL before column generation), or until no
+single row can improve."""
+SWEEP_UNTIL = 0.4
+COLGEN_SWEEP_UNTIL = 0.15
 """Pure-Python row improvement after the greedy start, up to this share of the time."""
 GREEDY_ROWS = True
 GREEDY_ROWS_MAX_SLOTS = 182 * 8
@@ -107,6 +114,11 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
         return solve(problem, dataclasses.replace(params, time_limit=deadline - time.monotonic()))
     stats["construct_objective"] = total_cost(problem, roster)
     stats["construct_seconds"] = round(time.monotonic() - t0, 2)
+    if fast and SWEEP:
+        until = t0 + (COLGEN_SWEEP_UNTIL if use_cg else SWEEP_UNTIL) * params.time_limit
+        roster = sweep_rows(problem, roster, params.seed, until)
+        stats["sweep_objective"] = total_cost(problem, roster)
+        stats["sweep_seconds"] = round(time.monotonic() - t0, 2)
     bound = None
     full_limit = max(FULL_SHARE * params.time_limit, min(5.0, params.time_limit / 2))
     if use_cg:
