@@ -8,13 +8,21 @@ volunteers more look worse, so its local search stays on a plateau far from opti
 
 1. builds the full model without a hint and solves its LP relaxation
    (:func:`solver.relax.lp_relaxation`, HiGHS interior point): a valid bound;
-2. restricts the problem to the pairs the LP uses (plus hinted, fixed and previous
-   pairs) and fixes fairness' ``minutes_max`` at the LP's value rounded up (or the
-   hint's highest load, if higher, so the hint stays feasible): the fairness term is a
-   constant and the search can load volunteers up to that level;
-   CP-SAT solves this small problem (a relaxation-induced neighbourhood, "RENS") hinted
-   with the greedy roster, most of the remaining time;
-3. hints the full model with the best roster and lets CP-SAT improve it for the rest.
+2. restricts the problem to the pairs the LP's optimal vertex uses (plus hinted, fixed
+   and previous pairs) and fixes fairness' ``minutes_max`` at the LP's value rounded up
+   (or the hint's highest load, if higher, so the hint stays feasible): the fairness term
+   is a constant and the search can load volunteers up to that level; CP-SAT solves this
+   small problem (a relaxation-induced neighbourhood, "RENS") hinted with the greedy
+   roster until it stalls (:class:`Stall`: its first good roster comes from CP-SAT's LP
+   dive, 4 to 22 s in on the scenarios, then it creeps) or RESTRICTED_SHARE of the time
+   left runs out;
+3. widens it to the pairs the interior point solution uses (about every pair some
+   optimal LP solution uses: S1 5 300 against the vertex's 1 240) plus the best roster's,
+   the level still fixed, and lets CP-SAT improve the best roster there for the rest of
+   that share (S1: 8 to 25 lower in 5-10 s, where the full model gained 0 to 4 and
+   staying on the vertex's pairs 0 to 6);
+4. hints the full model with the best roster and lets CP-SAT improve it for the rest
+   (on some scenarios, e.g. S8, its bound beats the LP's).
 
 The reported bound is the larger of the LP's and the full model's; the status is
 optimal when the roster's cost reaches it. Returns None when the LP is not solved in
@@ -27,6 +35,8 @@ import dataclasses
 import math
 import time
 from collections import Counter
+
+import numpy as np
 
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
@@ -41,14 +51,41 @@ from solver.variables import ModelContext
 LP_SHARE = 0.45
 """At most this share of the time limit for building the model and solving the LP."""
 RESTRICTED_SHARE = 0.8
-"""Share of the time left after the LP for the restricted (support) problem."""
+"""Share of the time left after the LP for the restricted (vertex support) problem and,
+once it stalls, the widened one; the rest goes to the full model."""
+STALL_WINDOW = 2.0
+"""A phase has stalled when its best improved by less than STALL_RATIO in this many s..."""
+STALL_RATIO = 0.003
+STALL_AFTER = 0.4
+"""...judged only after this share of the phase's time (CP-SAT's LP dive, which finds the
+first good roster, takes 4-22 s on the scenarios: S8, S1, S4)."""
 SUPPORT = 1e-6
-"""A pair is in the LP's support when its LP value exceeds this."""
+"""A pair is in the LP vertex's support when its value exceeds this."""
+CENTRAL_SUPPORT = 1e-4
+"""A pair is in the interior point solution's support when its value exceeds this."""
 
 
-def _support(ctx: ModelContext, relax: Relaxation, params: SolveParams) -> frozenset[Pair]:
-    used = {pair for pair, var in ctx.x.items() if relax.x[var.Index()] > SUPPORT}
+def _support(
+    ctx: ModelContext, values: np.ndarray, params: SolveParams, threshold: float = SUPPORT
+) -> frozenset[Pair]:
+    used = {pair for pair, var in ctx.x.items() if values[var.Index()] > threshold}
     return frozenset(used | params.hint | params.fixed | (params.previous or frozenset()))
+
+
+class Stall:
+    """``stop_when`` for a phase: true once the best roster improved by less than
+    ``ratio`` (relative) over the last ``window`` seconds, after ``after`` seconds."""
+
+    def __init__(self, after: float, window: float = STALL_WINDOW, ratio: float = STALL_RATIO):
+        self.after, self.window, self.ratio = after, window, ratio
+        self.seen: list[tuple[float, float]] = []
+
+    def __call__(self, p: Progress) -> bool:
+        self.seen.append((p.seconds, p.objective))
+        if p.seconds < max(self.after, self.window):
+            return False
+        before = [obj for t, obj in self.seen if t <= p.seconds - self.window]
+        return bool(before) and before[-1] - p.objective < self.ratio * max(1.0, p.objective)
 
 
 def _restricted(problem: Problem, keep: frozenset[Pair]) -> Problem:
@@ -78,9 +115,17 @@ def _relay(params: SolveParams, bound: float, start: float | None, t0: float) ->
 
 
 def _solve_restricted(
-    problem: Problem, params: SolveParams, relax: Relaxation, ctx: ModelContext, seconds: float
+    problem: Problem,
+    params: SolveParams,
+    keep: frozenset[Pair],
+    relax: Relaxation,
+    ctx: ModelContext,
+    seconds: float,
+    stall: bool = False,
 ) -> Solution:
-    sub = _restricted(problem, _support(ctx, relax, params))
+    """CP-SAT on the pairs ``keep``, fairness' top load fixed (see the module doc), for
+    ``seconds`` or (``stall``) until it stalls."""
+    sub = _restricted(problem, keep)
     sub_ctx = build_model(sub, dataclasses.replace(params, hint=frozenset()))
     hi = ctx.aux.get("minutes_max")
     sub_hi = sub_ctx.aux.get("minutes_max")
@@ -93,7 +138,7 @@ def _solve_restricted(
         sub_ctx.model.Add(sub_hi == level)
     sub_ctx.params = dataclasses.replace(params, time_limit=seconds)
     add_hint(sub_ctx)
-    return solve_context(sub_ctx, seconds)
+    return solve_context(sub_ctx, seconds, Stall(STALL_AFTER * seconds) if stall else None)
 
 
 def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
@@ -108,13 +153,24 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     start = total_cost(problem, params.hint, params.previous) if params.hint else None
     relayed = _relay(params, lp_bound, start, t0)  # the hint is the roster in hand
     left = limit - (time.monotonic() - t0)
-    best = _solve_restricted(problem, relayed, relax, ctx, RESTRICTED_SHARE * left)
+    search_end = time.monotonic() + RESTRICTED_SHARE * left
+    keep = _support(ctx, relax.x, params)
+    best = _solve_restricted(problem, relayed, keep, relax, ctx, RESTRICTED_SHARE * left, True)
     stats: dict[str, object] = {
         "lp_bound": lp_bound,
         "lp_seconds": round(relax.seconds, 3),
         "restricted_pairs": best.stats.get("pairs"),
         "restricted_objective": best.objective,
     }
+    left = search_end - time.monotonic()
+    if best.status.has_roster and left > 1.0:
+        wide = keep | _support(ctx, relax.central, params, CENTRAL_SUPPORT)
+        hinted = dataclasses.replace(relayed, hint=frozenset(best.assignments))
+        widened = _solve_restricted(problem, hinted, wide | hinted.hint, relax, ctx, left)
+        stats["widened_pairs"] = widened.stats.get("pairs")
+        stats["widened_objective"] = widened.objective
+        if widened.status.has_roster and (widened.objective or 0) < (best.objective or 0):
+            best = widened
     bound: float = lp_bound
     left = limit - (time.monotonic() - t0)
     if left > 1.0:
@@ -129,6 +185,8 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
         ):
             best = full
         stats["full_model"] = full.stats.get("cp_sat_status")
+        stats["full_model_bound"] = full.bound
+        stats["full_model_seconds"] = round(full.seconds, 3)
     if not best.status.has_roster:
         return None
     objective = total_cost(problem, best.assignments, params.previous)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
@@ -35,11 +36,15 @@ EXPLAIN_TIME_LIMIT = 10.0
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
-    """Forwards each improving solution to ``params.on_progress`` in cost units."""
+    """Forwards each improving solution to ``params.on_progress`` in cost units, and
+    stops the search when ``stop_when`` says so (it sees the same progress)."""
 
-    def __init__(self, params: SolveParams) -> None:
+    def __init__(
+        self, params: SolveParams, stop_when: Callable[[Progress], bool] | None = None
+    ) -> None:
         super().__init__()
         self._params = params
+        self._stop_when = stop_when
         self._best: float | None = None
         self.solutions = 0
 
@@ -49,14 +54,15 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
         if self._best is not None and obj >= self._best:
             return
         self._best = obj
+        progress = Progress(
+            seconds=self.WallTime(),
+            objective=to_cost(obj),
+            bound=max(0, to_cost(self.BestObjectiveBound())),
+        )
         if self._params.on_progress is not None:
-            self._params.on_progress(
-                Progress(
-                    seconds=self.WallTime(),
-                    objective=to_cost(obj),
-                    bound=max(0, to_cost(self.BestObjectiveBound())),
-                )
-            )
+            self._params.on_progress(progress)
+        if self._stop_when is not None and self._stop_when(progress):
+            self.StopSearch()
 
 
 SYMMETRY_MAX_PAIRS = 10_000
@@ -92,8 +98,13 @@ def _solver(
     return solver
 
 
-def solve_context(ctx: ModelContext, time_limit: float | None = None) -> Solution:
-    """Solve an already built context (lets NRP/LNS code add to the model first)."""
+def solve_context(
+    ctx: ModelContext,
+    time_limit: float | None = None,
+    stop_when: Callable[[Progress], bool] | None = None,
+) -> Solution:
+    """Solve an already built context (lets NRP/LNS code add to the model first);
+    ``stop_when`` ends the search early, judged at each improving solution."""
     params = ctx.params
     t0 = time.monotonic()
     invalid = ctx.model.Validate()
@@ -109,7 +120,7 @@ def solve_context(ctx: ModelContext, time_limit: float | None = None) -> Solutio
         )
     limit = params.time_limit if time_limit is None else time_limit
     solver = _solver(params, limit, params.workers, len(ctx.x))
-    callback = _ProgressCallback(params)
+    callback = _ProgressCallback(params, stop_when)
     code = solver.Solve(ctx.model, callback)
     status = _STATUS.get(code, Status.unknown)
     assignments: tuple[Pair, ...] = ()

@@ -10,7 +10,7 @@ import pytest
 
 import solver.solve as solve_module
 from scheduler.roster import Status
-from solver.guided import guided_solve
+from solver.guided import Stall, guided_solve
 from solver.types import Progress, SolveParams
 from tests.solver.support import pair, people, problem, run
 
@@ -38,8 +38,21 @@ def test_guided_roster_is_valid_and_bounded(guided_always: None) -> None:
     sol = run(p, time_limit=6, workers=2)
     assert sol.stats["method"] == "lp-guided"
     assert sol.stats["lp_bound"] <= sol.objective
+    # the widened phase searches a superset of the restricted one's pairs, from its roster
+    assert sol.stats["widened_pairs"] >= sol.stats["restricted_pairs"]
+    assert sol.stats["widened_objective"] is not None
+    assert sol.objective <= sol.stats["restricted_objective"]
     assert sol.bound is not None and sol.stats["lp_bound"] <= sol.bound <= sol.objective
     assert sol.status is Status.optimal or sol.bound < sol.objective
+
+
+def test_stall_needs_a_slow_window_after_its_start() -> None:
+    stall = Stall(after=3.0, window=2.0, ratio=0.01)
+    assert not stall(Progress(0.0, objective=1000, bound=0))
+    assert not stall(Progress(1.0, objective=900, bound=0))  # before `after`
+    assert not stall(Progress(3.5, objective=850, bound=0))  # 900 two seconds before
+    assert not stall(Progress(4.0, objective=845, bound=0))  # still 900 at 2.0 s
+    assert stall(Progress(6.0, objective=842, bound=0))  # 845 at 4.0 s: less than 1 %
 
 
 def test_guided_keeps_fixed_pairs(guided_always: None) -> None:

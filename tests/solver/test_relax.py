@@ -52,6 +52,28 @@ def test_lp_is_exact_when_the_relaxation_is_integral() -> None:
     assert relax.x.shape[0] >= p.n_pairs
 
 
+def test_central_solution_spreads_over_ties_and_the_vertex_does_not() -> None:
+    # one day shift needing 1 and three volunteers at the same distance: every split is
+    # optimal. The interior point solution uses all three, the vertex one; same value.
+    vols = [{"id": f"v{i}", "lat": 31.009, "lon": 121.0} for i in range(1, 4)]
+    p = problem(
+        horizon={"start": "2020-01-29", "days": 1},
+        shift_patterns={"d": [{"name": "day", "start": "08:00", "hours": 8}]},
+        sites=[{"id": "s", "pattern": "d", "need": 1, "location": {"lat": 31.0, "lon": 121.0}}],
+        weights={"uncovered": 100, "travel_km": 1, "fairness": 0, "team_split": 0},
+        volunteers={"people": vols},
+    )
+    ctx = build_model(p, SolveParams())
+    relax = lp_relaxation(ctx.model, 10)
+    assert relax is not None
+    assert to_cost(relax.bound) == 1
+    vertex = [relax.x[var.Index()] for var in ctx.x.values()]
+    central = [relax.central[var.Index()] for var in ctx.x.values()]
+    assert sum(vertex) == pytest.approx(1) and sum(central) == pytest.approx(1)
+    assert sum(1 for value in vertex if value > 1e-6) == 1
+    assert all(value > 0.1 for value in central)
+
+
 def test_no_time_means_no_relaxation() -> None:
     p = problem(volunteers={"people": people(6)})
     assert lp_relaxation(build_model(p, SolveParams()).model, 0) is None

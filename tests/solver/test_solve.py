@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scheduler.roster import Status
-from solver.solve import build_model, solve
+from solver.solve import build_model, solve, solve_context
 from solver.types import Progress, SolveParams
 from tests.solver.support import pair, people, problem, run
 
@@ -17,6 +17,21 @@ def test_progress_reported_on_improving_solutions() -> None:
     assert objs == sorted(objs, reverse=True) and len(set(objs)) == len(objs)
     assert all(s.bound <= s.objective for s in seen)
     assert sol.stats["seed"] == 7 and sol.stats["workers"] == 1
+
+
+def test_stop_when_ends_the_search_at_an_improving_solution() -> None:
+    p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(12)})
+    ctx = build_model(p, SolveParams(workers=1))
+    seen: list[Progress] = []
+
+    def stop(progress: Progress) -> bool:
+        seen.append(progress)
+        return True
+
+    sol = solve_context(ctx, 20, stop_when=stop)
+    assert sol.status.has_roster
+    assert len(seen) == 1 and sol.stats["solutions"] == 1
+    assert sol.seconds < 10
 
 
 def test_hint_is_completed_and_used() -> None:
