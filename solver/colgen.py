@@ -45,7 +45,7 @@ EXTRA = 2
 """Rows priced per volunteer and round beyond the cheapest (other end states)."""
 LP_SECONDS = 0.1
 """Typical master LP re-solve, per block of a round (for :func:`worthwhile`)."""
-ROUNDS_NEEDED = 30
+ROUNDS_NEEDED = 40
 """Pricing rounds column generation typically needs to converge (for :func:`worthwhile`)."""
 MAX_STATES = 150_000
 """Largest pricing tensor per day before rules move from the state to penalties."""
@@ -62,9 +62,10 @@ def applicable(problem: Problem) -> bool:
 
 
 def worthwhile(problem: Problem, budget: float) -> bool:
-    """Whether column generation can converge within ``budget`` seconds: a pricing
-    round (every volunteer once, at random cover duals of the size of an uncovered need,
-    timed on a sample, plus the LP re-solves) must fit ROUNDS_NEEDED times."""
+    """Whether column generation can converge within ``budget`` seconds: a round (every
+    volunteer once, at random cover duals of the size of an uncovered need, timed on a
+    sample, plus the LP re-solves) must fit ROUNDS_NEEDED times, more on longer horizons
+    (x sqrt(days / 28))."""
     nv = len(problem.volunteers)
     if not nv:
         return False
@@ -79,7 +80,8 @@ def worthwhile(problem: Problem, budget: float) -> bool:
         price(sp, -rng.uniform(0, scale, len(sp.occs)))
         took.append(time.monotonic() - t0)
     per_round = min(took) * nv + LP_SECONDS * -(-nv // BLOCK)
-    return per_round * ROUNDS_NEEDED <= budget
+    rounds = ROUNDS_NEEDED * math.sqrt(max(1, problem.config.horizon.days) / 28)
+    return per_round * rounds <= budget
 
 
 @dataclass

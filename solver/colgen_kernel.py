@@ -30,8 +30,8 @@ def forward(
     pen_w: float,  # penalty per weekend worked (when weekends are not in the state)
     kmin: int,
     kmax_sat: bool,
-    on: np.ndarray,  # (D, G, K, E, R) out, filled with +inf
-    off: np.ndarray,  # (D, F, R) out, filled with +inf
+    on: np.ndarray,  # (D, G, K, E, R) out (any contents: each day is reset to +inf first)
+    off: np.ndarray,  # (D, F, R) out (likewise)
 ) -> None:
     D, C = cost.shape
     G, K, E, R = on.shape[1], on.shape[2], on.shape[3], on.shape[4]
@@ -44,6 +44,8 @@ def forward(
         add_on = pen_w if wk == 1 else 0.0
         e0 = 1 if (d == 0 and E == 2) else 0
         done[:] = False
+        on[d] = INF
+        off[d] = INF
         for c in range(C):
             x = cost[d, c]
             if x == INF:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,13 +76,28 @@ class _Trace:
     off: list[np.ndarray]
 
 
+_BUFFERS = threading.local()
+
+
+def _buffer(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A reusable float array of ``shape`` (per thread): fresh memory for the day tensors
+    of every call costs as much as the DP itself (page faults). Valid until the next call
+    of the same thread asks for ``name`` again."""
+    cache: dict[str, np.ndarray] = getattr(_BUFFERS, "cache", None) or {}
+    _BUFFERS.cache = cache
+    size = math.prod(shape)
+    if name not in cache or cache[name].size < size:
+        cache[name] = np.empty(size)
+    return cache[name][:size].reshape(shape)
+
+
 def _forward(sp: Space, cost: np.ndarray, pen_w: float) -> _Trace:
     """Value tensors per day: on (G, K, E, *sizes) and off (F, *sizes); ``cost`` is per
     (day, merged class). The loop is :func:`solver.colgen_kernel.forward`."""
     G, K, E = sp.run_shape
     R = int(np.prod(sp.sizes)) if sp.sizes else 1
-    on = np.full((sp.days, G, K, E, R), INF)
-    off = np.full((sp.days, sp.koff, R), INF)
+    on = _buffer("on", (sp.days, G, K, E, R))
+    off = _buffer("off", (sp.days, sp.koff, R))
     allowed = np.array(sp.allowed, dtype=np.bool_).reshape(len(sp.allowed), G)
     forward(
         np.ascontiguousarray(cost), np.array(sp.group, dtype=np.int64), allowed, sp.mask_id,

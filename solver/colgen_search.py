@@ -26,14 +26,16 @@ from solver.types import Pair, SolveParams
 
 CG_SHARE = 0.35
 """Share of the time left for column generation."""
-RENS_SHARE = 0.25
+RENS_SHARE = 0.4
 """Share of the time left (after column generation and the quick dive) for CP-SAT on the
 LP's support."""
 DIVE_SHARE = 0.25
 """Share of the time left after that for finer dives."""
-QUICK = 0.1
-"""When column generation did not converge: share of the time left for one quick dive,"""
-ROWS = 0.3
+QUICK = 0.35
+"""When column generation did not converge: share of the time left for one dive that
+keeps generating columns as it fixes (UNCONVERGED_ROUNDS pricing rounds a step),"""
+UNCONVERGED_ROUNDS = 4
+ROWS = 0.45
 """... and for best-response row sweeps (:func:`solver.colgen_rows.sweep_rows`)."""
 STALL = 2
 """Stop diving after this many dives without a better roster."""
@@ -131,7 +133,8 @@ def improve(
     bound = bound_value(gen)
     best = _Best(problem, roster, bound)
     if not gen.converged:  # the LP is not a guide yet: one quick dive, then the caller's LNS
-        best.offer(dive(problem, gen, time.monotonic() + QUICK * (deadline - t1)), "dive")
+        until = time.monotonic() + QUICK * (deadline - t1)
+        best.offer(dive(problem, gen, until, share=0.1, rounds=UNCONVERGED_ROUNDS), "dive")
         if not best.done:
             until = t1 + ROWS * (deadline - t1)
             rows = sweep_rows(problem, best.roster, params.seed, until, gen.spaces)
