@@ -42,6 +42,29 @@ def is_plain(params: SolveParams) -> bool:
     )
 
 
+def rows_apply(problem: Problem, params: SolveParams) -> bool:
+    """Whether the row methods (column generation, best-response sweeps, LNS on
+    volunteers' rows: :func:`solver.lns.solve_lns`) fit: a plain plan whose rules all
+    bear on one volunteer's sequence of days (one shift a day, successions, caps, totals,
+    runs, weekends; no skills) and whose costs couple volunteers only through cover (no
+    fairness, no team term)."""
+    from solver import colgen
+
+    return is_plain(params) and colgen.applicable(problem)
+
+
+def solve_by_rows(problem: Problem, params: SolveParams) -> Solution:
+    """:func:`solver.lns.solve_lns`, reporting its final roster as progress."""
+    from solver.lns import solve_lns
+    from solver.types import Progress
+
+    solution = solve_lns(problem, params)
+    if params.on_progress is not None and solution.objective is not None:
+        bound = solution.bound if solution.bound is not None else 0
+        params.on_progress(Progress(solution.seconds, solution.objective, bound))
+    return solution
+
+
 def greedy_fallback(
     problem: Problem, solution: Solution, greedy_pairs: frozenset[Pair], version: int
 ) -> Solution | None:
@@ -99,7 +122,9 @@ def plan_roster(
 
     hinted_by_greedy = not params.hint
     params = with_hint(problem, params)
-    solution = solve(problem, params)
+    solution = solve_by_rows(problem, params) if rows_apply(problem, params) else None
+    if solution is None:
+        solution = solve(problem, params)
     if hinted_by_greedy and is_plain(params):
         solution = greedy_fallback(problem, solution, params.hint, version) or solution
     stats = {

@@ -329,3 +329,46 @@ def test_no_greedy_substitute_when_replanning_or_infeasible(
     _fake_solve(monkeypatch, Solution(Status.infeasible, None, None, (), 1.0, explanation="x"))
     roster, _ = plan_roster(problem, SolveParams(time_limit=5))
     assert roster.status is Status.infeasible and roster.explanation == "x"
+
+
+def _day_rules_config() -> dict[str, Any]:
+    """Rules only on each volunteer's sequence of days, no fairness or team term: the row
+    methods (column generation, sweeps, LNS) plan it."""
+    return tiny_config(
+        horizon={"start": "2020-01-27", "days": 14},
+        sites=[{"id": "exit-se", "pattern": "three-8h", "need": 2, "need_by_shift": {"night": 1}}],
+        volunteers={"people": [{"id": f"v{i}", "max_shifts": "night=3"} for i in range(1, 9)]},
+        rules={
+            "max_shifts_per_day": 1,
+            "max_consecutive_days": 5,
+            "min_consecutive_days_off": 2,
+            "max_weekends": 1,
+            "forbidden_successions": [{"first": "night", "then": "day"}],
+        },
+        weights={"fairness": 0},
+        requests=[{"volunteer": "v1", "date": "2020-01-29", "shift": "day", "want": "off",
+                   "weight": 5}],
+    )  # fmt: skip
+
+
+def test_day_rule_plans_go_to_the_row_methods_and_pass_the_checker(tmp_path: Path) -> None:
+    from solver.pipeline import plan_roster, rows_apply
+
+    problem = compile_plan(plan_from_dict(_day_rules_config()))
+    params = SolveParams(time_limit=5, workers=1)
+    assert rows_apply(problem, params)
+    roster, solution = plan_roster(problem, params)  # raises unless the checker passes it
+    assert solution.stats["method"] == "lns" and roster.status in (Status.optimal, Status.feasible)
+    assert roster.bound is not None and roster.bound <= roster.objective
+    result = _plan(_write(tmp_path, _day_rules_config()), tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "out" / "roster.json").read_text())
+    assert written["objective"] == roster.objective or written["status"] == "feasible"
+
+
+def test_fairness_keeps_plans_on_the_full_model() -> None:
+    from solver.pipeline import rows_apply
+
+    cfg = _day_rules_config()
+    cfg["weights"] = {"fairness": 10}
+    assert not rows_apply(compile_plan(plan_from_dict(cfg)), SolveParams())
