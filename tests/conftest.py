@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,3 +38,16 @@ def make_plan():
         return plan_from_dict(tiny_config(**overrides))
 
     return _make
+
+
+def nrp_data() -> Path:
+    """The shared Curtois & Qu benchmark folder (``shared/benchmarks/nrp``): beside the
+    checkout (``../shared``), or at ``$ROTA_NRP_DATA``, or the workplace's ``/work/shared``.
+    Tests that need it skip, saying so, only when none exists."""
+    candidates = [Path(os.environ["ROTA_NRP_DATA"])] if os.environ.get("ROTA_NRP_DATA") else []
+    candidates += [p / "shared" / "benchmarks" / "nrp" for p in Path(__file__).resolve().parents]
+    candidates.append(Path("/work/shared/benchmarks/nrp"))
+    for path in candidates:
+        if (path / "instances" / "Instance1.txt").exists():
+            return path
+    return candidates[-1]

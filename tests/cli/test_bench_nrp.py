@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from rota.cli import cli
 from rota.cli.bench_nrp import natural_key
+from tests.conftest import nrp_data
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "nrp"
+DATA = nrp_data()
 INSTANCE1 = DATA / "instances" / "Instance1.txt"
 needs_data = pytest.mark.skipif(not INSTANCE1.exists(), reason="benchmark files not present")
 

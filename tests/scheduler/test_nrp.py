@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from scheduler.errors import ConfigError
 from scheduler.nrp import NrpInstance, parse_instance, parse_text, to_plan
 from scheduler.nrp_eval import evaluate, hard_violations, objective
 from scheduler.problem import compile_plan
+from tests.conftest import nrp_data
 
-INSTANCES = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "nrp" / "instances"
+INSTANCES = nrp_data() / "instances"
 INSTANCE1 = INSTANCES / "Instance1.txt"
 needs_data = pytest.mark.skipif(not INSTANCE1.exists(), reason="benchmark files not present")
 

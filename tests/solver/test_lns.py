@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,9 @@ from solver.lns import applicable, construct, solve_lns, subproblem
 from solver.model import build_model
 from solver.solve import solve_context
 from solver.types import SolveParams
+from tests.conftest import nrp_data
 
-INSTANCE2 = Path(__file__).resolve().parents[3] / "shared/benchmarks/nrp/instances/Instance2.txt"
+INSTANCE2 = nrp_data() / "instances" / "Instance2.txt"
 pytestmark = pytest.mark.skipif(not INSTANCE2.exists(), reason="benchmark files not present")
 
 
