@@ -94,13 +94,7 @@ class Window(Frozen):
     start: LocalDateTime = Field(alias="from")
     end: LocalDateTime = Field(alias="to")
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
-        coerce_numbers_to_str=True,
-        allow_inf_nan=False,
-    )
+    model_config = ConfigDict(populate_by_name=True)  # merged with Frozen's
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -241,13 +235,7 @@ class DemandChange(Frozen):
     set: Count | None = None
     shift: Ident | None = Field(default=None, description="extension: only this shift name")
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        populate_by_name=True,
-        coerce_numbers_to_str=True,
-        allow_inf_nan=False,
-    )
+    model_config = ConfigDict(populate_by_name=True)  # merged with Frozen's
 
     @field_validator("start", "end", mode="before")
     @classmethod

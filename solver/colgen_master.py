@@ -17,31 +17,19 @@ steady the pricing).
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from scheduler.problem import Problem
 from solver.lns_rules import request_values
+from solver.relax import silent_highs
 
 
 def _highs():
-    """A silent HiGHS instance (its first construction prints a banner to fd 1)."""
-    import highspy
-
-    sys.stdout.flush()
-    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    try:
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("presolve", "off")  # re-solves start from the last basis
+    """A silent HiGHS instance for re-solves: interior point without crossover, no presolve."""
+    h = silent_highs()
+    h.setOptionValue("presolve", "off")
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
     return h

@@ -145,7 +145,7 @@ def _highs_lp(proto: cp_model.cp_model_pb2.CpModelProto, deadline: float) -> Any
     return lp
 
 
-def _silent_highs() -> Any:
+def silent_highs() -> Any:
     """A HiGHS instance that prints nothing (its first construction writes a banner to
     file descriptor 1, which would end up in ``rota plan``'s output)."""
     import highspy
@@ -180,7 +180,7 @@ def lp_relaxation(model: cp_model.CpModel, time_limit: float) -> Relaxation | No
     remaining = time_limit - (time.monotonic() - t0)
     if lp is None or remaining <= 0:
         return None
-    h = _silent_highs()
+    h = silent_highs()
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
     # no presolve: it would solve small LPs to a vertex before the interior point runs
