@@ -26,6 +26,10 @@ from solver.types import Pair, SolveParams
 
 CG_SHARE = 0.35
 """Share of the time left for column generation."""
+QUICK_DIVES = 3
+QUICK_DIVES_SHARE = 0.15
+"""Quick dives before RENS (the first deterministic, then randomised, within this share of
+the time left): RENS is hinted with the best and may use every pair they use."""
 RENS_SHARE = 0.4
 """Share of the time left (after column generation and the quick dive) for CP-SAT on the
 LP's support."""
@@ -141,14 +145,20 @@ def improve(
             best.offer(rows, "sweep")
     else:
         keep = support(gen)
-        best.offer(dive(problem, gen, deadline), "dive")
+        rng = random.Random(params.seed)
+        quick = time.monotonic() + QUICK_DIVES_SHARE * (deadline - time.monotonic())
+        for i in range(QUICK_DIVES):  # the first always; RENS starts from the best
+            if best.done or (i and time.monotonic() >= quick):
+                break
+            dived = dive(problem, gen, quick if i else deadline, rng=rng if i else None)
+            keep |= dived or set()
+            best.offer(dived, "dive")
         if not best.done:
             limit = RENS_SHARE * (deadline - time.monotonic())
             found, optimal = rens(problem, params, keep, best.roster, limit)
             best.offer(found, "rens")
             stats["rens_optimal"] = optimal
         until = time.monotonic() + DIVE_SHARE * (deadline - time.monotonic())
-        rng = random.Random(params.seed)
         while time.monotonic() < until and not best.done and best.stalled <= STALL:
             fine = dive(problem, gen, until, FINE_DIVE[0], FINE_DIVE[1], rng)
             if not best.offer(fine, "dive"):
