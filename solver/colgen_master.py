@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scheduler.cost import km_rounded
 from scheduler.problem import Problem
 from solver.lns_rules import request_values
 from solver.relax import silent_highs
@@ -39,8 +40,6 @@ class RowCosts:
     """What a row costs on its own: per-pair costs and requests (the cover is the master's)."""
 
     def __init__(self, problem: Problem):
-        from scheduler.cost import km_rounded
-
         w = problem.config.weights
         self.constant = [0.0] * len(problem.volunteers)
         for r in problem.config.requests:

@@ -122,8 +122,9 @@ def plan_roster(
 
     hinted_by_greedy = not params.hint
     params = with_hint(problem, params)
-    solution = solve_by_rows(problem, params) if rows_apply(problem, params) else None
-    if solution is None:
+    if rows_apply(problem, params):
+        solution = solve_by_rows(problem, params)
+    else:
         solution = solve(problem, params)
     if hinted_by_greedy and is_plain(params):
         solution = greedy_fallback(problem, solution, params.hint, version) or solution
