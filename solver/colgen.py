@@ -24,6 +24,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,24 +33,26 @@ from scheduler.problem import Problem
 from solver import lns_rules
 from solver.colgen_kernel import warm_up
 from solver.colgen_master import Column, LpResult, Master, RowCosts
-from solver.colgen_price import price
-from solver.colgen_space import Space, build_space
+from solver.colgen_price import Priced, price
+from solver.colgen_space import Space, build_space, state_budget
 from solver.types import Pair
 
 EPS = 1e-6
 ALPHA = 0.7
+"""Dual smoothing: weight of the best duals seen so far."""
 BLOCK = 30
 """Above this many volunteers, pricing goes in blocks with an LP re-solve after each."""
-"""Dual smoothing: weight of the best duals seen so far."""
 EXTRA = 2
 """Rows priced per volunteer and round beyond the cheapest (other end states)."""
 LP_SECONDS = 0.1
-"""Typical master LP re-solve, per block of a round (for :func:`worthwhile`)."""
+LP_ROWS = 300
+"""Typical master LP re-solve per block of a round, for :func:`worthwhile`: LP_SECONDS at
+LP_ROWS rows, growing with the square of the rows (interior point: 0.13 s on Curtois & Qu
+Instance15's 297 rows, 0.26 s on Instance19's 460, 0.4-0.65 s on Instance13's 624)."""
+STALL_ROUNDS = 4
+STALL_DROP = 0.004
 ROUNDS_NEEDED = 40
 """Pricing rounds column generation typically needs to converge (for :func:`worthwhile`)."""
-MAX_STATES = 150_000
-"""Largest pricing tensor per day before rules move from the state to penalties."""
-"""Rows priced per volunteer and round beyond the cheapest (other end states)."""
 
 
 def applicable(problem: Problem) -> bool:
@@ -61,11 +64,11 @@ def applicable(problem: Problem) -> bool:
     return lns_rules.applicable(problem)
 
 
-def worthwhile(problem: Problem, budget: float) -> bool:
+def worthwhile(problem: Problem, budget: float, threads: int = 1) -> bool:
     """Whether column generation can converge within ``budget`` seconds: a round (every
-    volunteer once, at random cover duals of the size of an uncovered need, timed on a
-    sample, plus the LP re-solves) must fit ROUNDS_NEEDED times, more on longer horizons
-    (x sqrt(days / 28))."""
+    volunteer once, ``threads`` at a time, at random cover duals of the size of an
+    uncovered need, timed on a sample, plus the LP re-solves) must fit ROUNDS_NEEDED
+    times, more on longer horizons (x sqrt(days / 28))."""
     nv = len(problem.volunteers)
     if not nv:
         return False
@@ -73,13 +76,15 @@ def worthwhile(problem: Problem, budget: float) -> bool:
     sample = random.Random(0).sample(range(nv), min(3, nv))
     scale = problem.config.weights.uncovered
     warm_up()
+    states = state_budget(problem)
     took = []
     for v in sample:
-        sp = build_space(problem, v, MAX_STATES)
+        sp = build_space(problem, v, states)
         t0 = time.monotonic()
         price(sp, -rng.uniform(0, scale, len(sp.occs)))
         took.append(time.monotonic() - t0)
-    per_round = min(took) * nv + LP_SECONDS * -(-nv // BLOCK)
+    lp = LP_SECONDS * ((nv + len(problem.occurrences)) / LP_ROWS) ** 2
+    per_round = min(took) * nv / max(1, threads) + lp * -(-nv // BLOCK)
     rounds = ROUNDS_NEEDED * math.sqrt(max(1, problem.config.horizon.days) / 28)
     return per_round * rounds <= budget
 
@@ -98,6 +103,24 @@ class Generation:
     need: np.ndarray = field(default_factory=lambda: np.zeros(0))
     under: np.ndarray = field(default_factory=lambda: np.zeros(0))
     over: np.ndarray | None = None  # per person above need; None: not allowed
+    history: list[float] = field(default_factory=list)  # LP value after each pricing round
+    pool: ThreadPoolExecutor | None = None  # prices volunteers in threads (the DP releases
+    # the GIL); its threads keep their DP buffers between rounds. Shut down by close().
+
+    @property
+    def stalled(self) -> bool:
+        """The LP barely moves: less than STALL_DROP (relative) over the last STALL_ROUNDS
+        rounds. Its support is then as good a guide as a converged one's (Curtois & Qu
+        Instance15: 3 829 -> 3 824 in the last 10 s, the optimum is 3 829)."""
+        if len(self.history) <= STALL_ROUNDS:
+            return False
+        old, new = self.history[-1 - STALL_ROUNDS], self.history[-1]
+        return old - new <= STALL_DROP * max(1.0, abs(new))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
     def cover_term(self, duals: np.ndarray) -> float:
         """The cover's part of the Lagrangian at ``duals``: sum_o min over under/over of
@@ -115,15 +138,19 @@ def rows_of(problem: Problem, roster: set[Pair]) -> list[tuple[int, ...]]:
     return [tuple(sorted(r)) for r in rows]
 
 
-def generate(problem: Problem, roster: set[Pair], deadline: float) -> Generation:
-    """Column generation from ``roster``'s rows until convergence or ``deadline``."""
+def generate(problem: Problem, roster: set[Pair], deadline: float, threads: int = 1) -> Generation:
+    """Column generation from ``roster``'s rows until convergence or ``deadline``, pricing
+    ``threads`` volunteers at once (then :meth:`Generation.close` it)."""
     costs = RowCosts(problem)
     master = Master(problem)
     for v, row in enumerate(rows_of(problem, roster)):
         master.add(Column(v, row, costs.of(v, row)))
     w = problem.config.weights
     gen = Generation(master, costs)
-    gen.spaces = [build_space(problem, v, MAX_STATES) for v in range(len(problem.volunteers))]
+    if threads > 1:
+        gen.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pricing")
+    states = state_budget(problem)
+    gen.spaces = [build_space(problem, v, states) for v in range(len(problem.volunteers))]
     gen.need = np.array([o.need for o in problem.occurrences], dtype=float)
     gen.under = np.array([w.uncovered * o.priority for o in problem.occurrences], dtype=float)
     if w.over_cover is not None:
@@ -157,6 +184,7 @@ def converge(
         if lp is None:
             return None
         gen.lp = lp.objective
+        gen.history.append(lp.objective)
         gen.rounds += 1
         rounds += 1
         if time.monotonic() >= deadline or (max_rounds is not None and rounds > max_rounds):
@@ -214,16 +242,24 @@ def _price_round(
     costs, master = gen.costs, gen.master
     value = gen.cover_term(duals) if cover else 0.0
     added = 0
-    for v in active:
+
+    def job(v: int) -> Priced | None:
         if time.monotonic() >= deadline:
-            return -math.inf, added
+            return None
         sp = gen.spaces[v]
-        pair = costs.pair[v]
-        got = price(sp, pair - duals[sp.occs], EXTRA)
+        return price(sp, costs.pair[v] - duals[sp.occs], EXTRA)
+
+    if gen.pool is not None and len(active) > 1:
+        priced = list(gen.pool.map(job, active))
+    else:
+        priced = [job(v) for v in active]
+    for v, got in zip(active, priced, strict=True):
+        if got is None:
+            return -math.inf, added
         value += costs.constant[v] + got.relaxed
         if got.row is None:
             continue
-        pos = costs.position[v]
+        pair, pos = costs.pair[v], costs.position[v]
         for row, _ in ((got.row, got.cost), *got.others):
             reduced = (
                 costs.constant[v] - lp.vol_dual[v] + sum(pair[pos[o]] - lp.occ_dual[o] for o in row)

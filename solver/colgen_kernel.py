@@ -2,7 +2,8 @@
 
 Same recurrence as described in :mod:`solver.colgen_price`, over flattened resource states:
 ``table[t, r]`` is where resource state ``r`` goes when a shift with increment vector ``t``
-is worked (-1: beyond a limit). Tensors: ``on[d, g, k, e, r]`` (yesterday's group ``g``,
+is worked (-1: beyond a limit); it releases the GIL, so volunteers can be priced in
+threads. Tensors: ``on[d, g, k, e, r]`` (yesterday's group ``g``,
 run length ``k + 1``, run started on the first day ``e``) and ``off[d, f, r]`` (days off
 ``f + 1``, the last one "at least"). Unreachable states hold +inf and are skipped, which
 is most of them.
@@ -16,7 +17,7 @@ from numba import njit
 INF = np.inf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def forward(
     cost: np.ndarray,  # (D, C) per day and merged class, +inf where not workable
     group: np.ndarray,  # (C,) the group each merged class leaves behind

@@ -23,12 +23,11 @@ import numpy as np
 from scheduler.problem import Problem
 from solver.colgen_master import RowCosts
 from solver.colgen_price import price
-from solver.colgen_space import Space, build_space
+from solver.colgen_space import Space, build_space, state_budget
 from solver.lns_rules import row_violations
 from solver.types import Pair
 
 EPS = 1e-6
-MAX_STATES = 150_000
 
 
 def sweep_rows(
@@ -40,7 +39,8 @@ def sweep_rows(
     costs = RowCosts(problem)
     nv = len(problem.volunteers)
     if spaces is None:
-        spaces = [build_space(problem, v, MAX_STATES) for v in range(nv)]
+        budget = state_budget(problem)
+        spaces = [build_space(problem, v, budget) for v in range(nv)]
     need = np.array([o.need for o in problem.occurrences])
     under = np.array([w.uncovered * o.priority for o in problem.occurrences], dtype=float)
     over = math.inf if w.over_cover is None else float(w.over_cover)

@@ -129,14 +129,24 @@ def improve(
     """Column generation from ``roster``, a quick dive, CP-SAT on the LP's support, then
     finer randomised dives while they improve: the best roster found and the bound."""
     t0 = time.monotonic()
-    gen = generate(problem, roster, t0 + CG_SHARE * (deadline - t0))
+    gen = generate(problem, roster, t0 + CG_SHARE * (deadline - t0), params.workers)
+    try:
+        return _improve(problem, gen, roster, params, deadline, stats, t0)
+    finally:
+        gen.close()
+
+
+def _improve(
+    problem: Problem, gen: Generation, roster: set[Pair], params: SolveParams,
+    deadline: float, stats: dict[str, object], t0: float,
+) -> tuple[set[Pair], float | None]:  # fmt: skip
     t1 = time.monotonic()
     stats.update(cg_rounds=gen.rounds, cg_columns=len(gen.master.columns),
                  cg_lp=round(gen.lp, 3), cg_converged=gen.converged,
                  cg_seconds=round(t1 - t0, 2))  # fmt: skip
     bound = bound_value(gen)
     best = _Best(problem, roster, bound)
-    if not gen.converged:  # the LP is not a guide yet: one quick dive, then the caller's LNS
+    if not gen.converged and not gen.stalled:  # not a guide yet: a quick dive, then sweeps
         until = time.monotonic() + QUICK * (deadline - t1)
         best.offer(dive(problem, gen, until, share=0.1, rounds=UNCONVERGED_ROUNDS), "dive")
         if not best.done:

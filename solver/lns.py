@@ -101,7 +101,7 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     use_cg = (
         COLGEN
         and colgen.applicable(problem)
-        and colgen.worthwhile(problem, colgen_search.CG_SHARE * params.time_limit)
+        and colgen.worthwhile(problem, colgen_search.CG_SHARE * params.time_limit, params.workers)
     )
     stats["colgen"] = use_cg
     if fast:

@@ -202,3 +202,46 @@ def test_sweep_ends_where_no_single_row_can_improve(seed: int):
         best = min(float(total_cost(problem, others | {(o, v) for o in row}))
                    for row in all_rows(problem, v))  # fmt: skip
         assert best >= cost - 1e-9
+
+
+@pytest.mark.parametrize("seed", [31, 32, 34])  # seeds whose rules admit a roster
+def test_threaded_pricing_generates_what_serial_pricing_does(seed: int):
+    _, problem = tiny(seed, days=7, staff=4)
+    start = construct_fast(problem, SolveParams(workers=1), time.monotonic() + 5, 0)
+    assert start is not None
+    serial = colgen.generate(problem, start, time.monotonic() + 20, threads=1)
+    threaded = colgen.generate(problem, start, time.monotonic() + 20, threads=2)
+    try:
+        assert threaded.pool is not None and serial.pool is None
+        assert serial.converged and threaded.converged
+        assert [c.row for c in threaded.master.columns] == [c.row for c in serial.master.columns]
+        assert threaded.lp == pytest.approx(serial.lp, abs=1e-6)
+        assert colgen.bound_value(threaded) == colgen.bound_value(serial)
+    finally:
+        threaded.close()
+    assert threaded.pool is None
+
+
+def test_stalled_when_the_lp_barely_moves_over_the_last_rounds():
+    _, problem = tiny(2, days=5, staff=2)
+    start = construct_fast(problem, SolveParams(workers=1), time.monotonic() + 5, 0)
+    assert start is not None
+    gen = colgen.generate(problem, start, time.monotonic() + 10)
+    n = colgen.STALL_ROUNDS
+    gen.history = [1000.0 - i for i in range(n)]  # too few rounds to tell
+    assert not gen.stalled
+    gen.history = [1000.0, *[999.0] * n]  # 0.1 % over the last rounds
+    assert gen.stalled
+    gen.history = [1000.0, *[900.0 - i for i in range(n)]]  # still falling fast
+    assert not gen.stalled
+
+
+def test_state_budget_grows_on_short_horizons_and_small_staffs():
+    from solver.colgen_space import MAX_STATES, MIN_STATES, state_budget
+
+    short = state_budget(tiny(0, days=7, staff=1)[1])
+    longer = state_budget(tiny(0, days=210, staff=1)[1])
+    crowded = state_budget(tiny(0, days=7, staff=40)[1])
+    assert short == MAX_STATES
+    assert MIN_STATES <= longer < short and MIN_STATES <= crowded <= short
+    assert state_budget(tiny(0, days=364, staff=40)[1]) == MIN_STATES
