@@ -80,8 +80,10 @@ def worthwhile(problem: Problem, budget: float, threads: int = 1) -> bool:
     took = []
     for v in sample:
         sp = build_space(problem, v, states)
+        cost = -rng.uniform(0, scale, len(sp.occs))
+        price(sp, cost)  # the first call sizes the DP buffers (page faults, not pricing)
         t0 = time.monotonic()
-        price(sp, -rng.uniform(0, scale, len(sp.occs)))
+        price(sp, cost)
         took.append(time.monotonic() - t0)
     lp = LP_SECONDS * ((nv + len(problem.occurrences)) / LP_ROWS) ** 2
     per_round = min(took) * nv / max(1, threads) + lp * -(-nv // BLOCK)
