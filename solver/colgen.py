@@ -72,6 +72,10 @@ def worthwhile(problem: Problem, budget: float, threads: int = 1) -> bool:
     nv = len(problem.volunteers)
     if not nv:
         return False
+    lp = LP_SECONDS * ((nv + len(problem.occurrences)) / LP_ROWS) ** 2
+    rounds = ROUNDS_NEEDED * math.sqrt(max(1, problem.config.horizon.days) / 28)
+    if lp * -(-nv // BLOCK) * rounds > budget:
+        return False  # the LP re-solves alone do not fit: no need to time pricing
     rng = np.random.default_rng(0)
     sample = random.Random(0).sample(range(nv), min(3, nv))
     scale = problem.config.weights.uncovered
@@ -85,9 +89,7 @@ def worthwhile(problem: Problem, budget: float, threads: int = 1) -> bool:
         t0 = time.monotonic()
         price(sp, cost)
         took.append(time.monotonic() - t0)
-    lp = LP_SECONDS * ((nv + len(problem.occurrences)) / LP_ROWS) ** 2
     per_round = min(took) * nv / max(1, threads) + lp * -(-nv // BLOCK)
-    rounds = ROUNDS_NEEDED * math.sqrt(max(1, problem.config.horizon.days) / 28)
     return per_round * rounds <= budget
 
 

@@ -59,15 +59,14 @@ def request_values(problem: Problem) -> dict[Pair, float]:
     out: dict[Pair, float] = {}
     if not wanted:
         return out
-    slots: dict[tuple[int, dt.date, str], list[int]] = {}
-    for v in {key[0] for key in wanted}:
-        for o in problem.by_volunteer[v]:
-            occ = problem.occurrences[o]
-            slots.setdefault((v, occ.date, occ.shift), []).append(o)
+    slots: dict[tuple[dt.date, str], list[int]] = {}
+    for occ in problem.occurrences:
+        slots.setdefault((occ.date, occ.shift), []).append(occ.index)
     for (v, date, shift), items in wanted.items():
-        for o in slots.get((v, date, shift), ()):
-            site = problem.occurrences[o].site
-            out[(o, v)] = sum(w for where, w in items if where in (None, site))
+        for o in slots.get((date, shift), ()):
+            if v in problem.eligible[o]:
+                site = problem.occurrences[o].site
+                out[(o, v)] = sum(w for where, w in items if where in (None, site))
     return out
 
 
