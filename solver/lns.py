@@ -76,7 +76,12 @@ TARGETED_STAFF = 0.0
 slot short of people in the window (the rest: uniform). Off: 0.5 was not measurably
 better (I13 2 984 vs 3 557, I21 27 284 vs 27 506, I24 178 273 vs 175 375; noise ~20 %)."""
 WINDOW_SHARE = 0.5
-"""Share of LNS steps that free a window of days (the rest free whole rows)."""
+"""Share of LNS steps that free a window of days (the rest free whole rows) at first;
+then (ADAPTIVE) each kind is drawn in proportion to the cost it saved per second of its
+recent steps (a moving average, weight ADAPT_RATE a step), within SHARE_RANGE."""
+ADAPTIVE = True
+ADAPT_RATE = 0.2
+SHARE_RANGE = (0.15, 0.85)
 
 
 def applicable(problem: Problem) -> bool:
@@ -247,6 +252,7 @@ def _lns(
     nvol, days = len(problem.volunteers), problem.config.horizon.days
     sizes = _Sizes(2.0, float(min(nvol, 40)), float(min(days, 7)), nvol, days)
     p_window = WINDOW_SHARE if days > 14 else 0.0
+    rate = {"rows": 0.0, "window": 0.0}  # moving average of cost saved per second
     lanes = 2 if PARALLEL and params.workers >= 2 and nvol >= 4 else 1
     count: Counter[str] = Counter()
     cost = float(total_cost(problem, roster))
@@ -273,18 +279,24 @@ def _lns(
                 jobs.append((kind, staff, window, rng.randrange(1 << 30)))
             run = functools.partial(_run, problem, roster, params, limit, time.monotonic())
             results = list(pool.map(run, jobs)) if pool else [run(jobs[0])]
-            for (kind, *_), (_, optimal, _, took) in zip(jobs, results, strict=True):
+            for (kind, *_), (_, optimal, gain, took) in zip(jobs, results, strict=True):
                 overhead = max(overhead, took - limit)
                 count[kind] += 1
+                rate[kind] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate[kind])
                 count[f"{kind}_optimal"] += optimal
                 sizes.update(kind, optimal and took < limit / 2)
             roster, cost = _accept(problem, roster, cost, jobs, results, count)
+            if ADAPTIVE and p_window and min(count["rows"], count["window"]) >= 3:
+                total = rate["rows"] + rate["window"]
+                share = rate["window"] / total if total > 0 else WINDOW_SHARE
+                p_window = min(SHARE_RANGE[1], max(SHARE_RANGE[0], share))
     finally:
         if pool:
             pool.shutdown()
     stats.update({f"lns_{key}": n for key, n in sorted(count.items())})
     stats.update(lns_k=round(sizes.k, 1), lns_m=round(sizes.m, 1), lns_span=round(sizes.span, 1))
     stats["lns_lanes"] = lanes
+    stats["lns_window_share"] = round(p_window, 2)
     return roster
 
 
