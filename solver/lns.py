@@ -168,6 +168,13 @@ def _full(
     return roster, bound
 
 
+def window_share(rate: dict[str, float]) -> float:
+    """The share of window steps, from the cost each kind saved per second recently."""
+    total = rate["rows"] + rate["window"]
+    share = rate["window"] / total if total > 0 else WINDOW_SHARE
+    return min(SHARE_RANGE[1], max(SHARE_RANGE[0], share))
+
+
 def _window_start(problem: Problem, roster: set[Pair], span: int, rng: random.Random) -> int:
     """A window start: around a day drawn by its uncovered need (uniform if none left)."""
     days = problem.config.horizon.days
@@ -287,9 +294,7 @@ def _lns(
                 sizes.update(kind, optimal and took < limit / 2)
             roster, cost = _accept(problem, roster, cost, jobs, results, count)
             if ADAPTIVE and p_window and min(count["rows"], count["window"]) >= 3:
-                total = rate["rows"] + rate["window"]
-                share = rate["window"] / total if total > 0 else WINDOW_SHARE
-                p_window = min(SHARE_RANGE[1], max(SHARE_RANGE[0], share))
+                p_window = window_share(rate)
     finally:
         if pool:
             pool.shutdown()

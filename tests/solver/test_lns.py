@@ -236,3 +236,13 @@ def test_targeted_staff_come_from_the_pool_and_favour_short_slots(nrp2):
         got = _targeted(problem, roster, window, pool, 4, random.Random(seed))
         assert len(got) == len(set(got)) == 4 and set(got) <= set(pool)
         assert set(got) & short
+
+
+def test_window_share_follows_the_cost_saved_per_second_within_its_range():
+    from solver.lns import SHARE_RANGE, WINDOW_SHARE, window_share
+
+    assert window_share({"rows": 1.0, "window": 3.0}) == pytest.approx(0.75)
+    assert window_share({"rows": 3.0, "window": 1.0}) == pytest.approx(0.25)
+    assert window_share({"rows": 0.0, "window": 5.0}) == SHARE_RANGE[1]
+    assert window_share({"rows": 5.0, "window": 0.0}) == SHARE_RANGE[0]
+    assert window_share({"rows": 0.0, "window": 0.0}) == WINDOW_SHARE
