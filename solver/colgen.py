@@ -161,6 +161,10 @@ def generate(problem: Problem, roster: set[Pair], deadline: float, threads: int 
         gen.over = np.full(len(problem.occurrences), float(w.over_cover))
     lp = converge(gen, range(len(problem.volunteers)), deadline, bound=True)
     gen.converged = lp is not None and gen.converged
+    if lp is not None and not gen.converged and gen.stalled:
+        # one more round at the last LP's duals, for the Lagrangian bound at them
+        value, _ = _price_round(gen, range(len(gen.spaces)), lp, lp.occ_dual, math.inf)
+        gen.bound = max(gen.bound, value)
     return gen
 
 

@@ -245,3 +245,23 @@ def test_state_budget_grows_on_short_horizons_and_small_staffs():
     assert short == MAX_STATES
     assert MIN_STATES <= longer < short and MIN_STATES <= crowded <= short
     assert state_budget(tiny(0, days=364, staff=40)[1]) == MIN_STATES
+
+
+def test_a_stalled_generation_still_reports_a_bound_below_the_optimum(monkeypatch):
+    _, problem = tiny(2, days=5, staff=2)
+    start = construct_fast(problem, SolveParams(workers=1), time.monotonic() + 5, 0)
+    assert start is not None
+    optimum = _optimum(problem)
+    real = colgen.converge
+
+    def one_round(gen, active, deadline, bound=False, max_rounds=None):
+        return real(gen, active, deadline, False, 0)  # stops unconverged, no bound of its own
+
+    monkeypatch.setattr(colgen, "converge", one_round)
+    monkeypatch.setattr(colgen.Generation, "stalled", property(lambda self: True))
+    gen = colgen.generate(problem, start, time.monotonic() + 10)
+    assert not gen.converged
+    bound = colgen.bound_value(gen)
+    assert bound is not None and bound <= optimum + 1e-9
+    monkeypatch.setattr(colgen.Generation, "stalled", property(lambda self: False))
+    assert colgen.bound_value(colgen.generate(problem, start, time.monotonic() + 10)) is None
