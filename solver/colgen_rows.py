@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -32,9 +33,14 @@ EPS = 1e-6
 
 def sweep_rows(
     problem: Problem, roster: set[Pair], seed: int, deadline: float,
-    spaces: list[Space] | None = None,
+    spaces: list[Space] | None = None, threads: int = 1,
 ) -> set[Pair]:  # fmt: skip
-    """Best responses until a sweep changes nothing or ``deadline`` (time.monotonic)."""
+    """Best responses until a sweep changes nothing or ``deadline`` (time.monotonic).
+
+    With ``threads`` > 1, that many volunteers are priced at once, each against the cover
+    as it stands before any of them changes; each new row is then re-costed against the
+    cover as it stands when its turn comes and kept only if it still improves, so every
+    change is a real improvement of the whole roster."""
     w = problem.config.weights
     costs = RowCosts(problem)
     nv = len(problem.volunteers)
@@ -50,30 +56,40 @@ def sweep_rows(
     staffed = np.zeros(len(problem.occurrences), dtype=np.int64)
     for o, _ in roster:
         staffed[o] += 1
+
+    def row_costs(v: int) -> np.ndarray:
+        """v's per-pair cost against everyone else's cover (v's own row taken out)."""
+        occs = spaces[v].occs
+        others = staffed[occs] - np.isin(occs, rows[v])
+        return costs.pair[v] - np.where(others < need[occs], under[occs], -over)
+
     rng = random.Random(seed)
-    changed = True
-    while changed and time.monotonic() < deadline:
-        changed = False
-        order = list(range(nv))
-        rng.shuffle(order)
-        for v in order:
-            if time.monotonic() >= deadline:
-                break
-            sp = spaces[v]
-            if not len(sp.occs):
-                continue
-            np.subtract.at(staffed, list(rows[v]), 1)
-            others = staffed[sp.occs]
-            gain = np.where(others < need[sp.occs], under[sp.occs], -over)
-            cost = costs.pair[v] - gain
-            got = price(sp, cost)
-            pos = costs.position[v]
-            current = float(sum(cost[pos[o]] for o in rows[v]))
-            if (
-                got.row is not None
-                and got.cost < current - EPS
-                and (sp.exact or not row_violations(problem, v, list(got.row)))
-            ):
-                rows[v], changed = tuple(sorted(got.row)), True
-            np.add.at(staffed, list(rows[v]), 1)
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    try:
+        changed = True
+        while changed and time.monotonic() < deadline:
+            changed = False
+            order = [v for v in range(nv) if len(spaces[v].occs)]
+            rng.shuffle(order)
+            for i in range(0, len(order), max(1, threads)):
+                if time.monotonic() >= deadline:
+                    break
+                chunk = order[i : i + max(1, threads)]
+                jobs = [(spaces[v], row_costs(v)) for v in chunk]
+                priced = list(pool.map(lambda j: price(*j), jobs)) if pool else [price(*jobs[0])]
+                for v, got in zip(chunk, priced, strict=True):
+                    if got.row is None:
+                        continue
+                    cost, pos = row_costs(v), costs.position[v]
+                    current = float(sum(cost[pos[o]] for o in rows[v]))
+                    new = float(sum(cost[pos[o]] for o in got.row))
+                    if new < current - EPS and (
+                        spaces[v].exact or not row_violations(problem, v, list(got.row))
+                    ):
+                        np.subtract.at(staffed, list(rows[v]), 1)
+                        rows[v], changed = tuple(sorted(got.row)), True
+                        np.add.at(staffed, list(rows[v]), 1)
+    finally:
+        if pool:
+            pool.shutdown()
     return {(o, v) for v, row in enumerate(rows) for o in row}

@@ -151,7 +151,7 @@ def _improve(
         best.offer(dive(problem, gen, until, share=0.1, rounds=UNCONVERGED_ROUNDS), "dive")
         if not best.done:
             until = t1 + ROWS * (deadline - t1)
-            rows = sweep_rows(problem, best.roster, params.seed, until, gen.spaces)
+            rows = sweep_rows(problem, best.roster, params.seed, until, gen.spaces, params.workers)
             best.offer(rows, "sweep")
     else:
         keep = support(gen)

@@ -184,13 +184,14 @@ def test_rens_keeps_to_the_support_and_the_roster():
     assert total_cost(problem, found) <= total_cost(problem, start)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("seed", range(5))
-def test_sweep_ends_where_no_single_row_can_improve(seed: int):
+def test_sweep_ends_where_no_single_row_can_improve(seed: int, threads: int):
     inst, problem = tiny(seed + 20, days=6, staff=3)
     start = construct_fast(problem, SolveParams(workers=1), time.monotonic() + 5, 0)
     if start is None:
         return  # no roster keeps every rule
-    swept = sweep_rows(problem, start, seed, time.monotonic() + 20)
+    swept = sweep_rows(problem, start, seed, time.monotonic() + 20, threads=threads)
     cost = float(total_cost(problem, swept))
     assert cost <= float(total_cost(problem, start))
     rows = {s.id: [""] * inst.days for s in inst.staff}
