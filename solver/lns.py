@@ -121,7 +121,8 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
     stats["construct_seconds"] = round(time.monotonic() - t0, 2)
     if fast and SWEEP:
         until = t0 + (COLGEN_SWEEP_UNTIL if use_cg else SWEEP_UNTIL) * params.time_limit
-        roster = sweep_rows(problem, roster, params.seed, until, threads=params.workers)
+        threads = 1 if use_cg else params.workers  # before CG: the start CG was tuned on
+        roster = sweep_rows(problem, roster, params.seed, until, threads=threads)
         stats["sweep_objective"] = total_cost(problem, roster)
         stats["sweep_seconds"] = round(time.monotonic() - t0, 2)
     bound = None
