@@ -32,7 +32,7 @@ import numpy as np
 from scheduler.problem import Problem
 from solver import lns_rules
 from solver.colgen_kernel import warm_up
-from solver.colgen_master import Column, LpResult, Master, RowCosts
+from solver.colgen_master import Column, LpResult, Master, RowCosts, cover_costs
 from solver.colgen_price import Priced, price
 from solver.colgen_space import Space, build_space, state_budget
 from solver.types import Pair
@@ -74,7 +74,8 @@ def worthwhile(problem: Problem, budget: float, threads: int = 1) -> bool:
         return False
     lp = LP_SECONDS * ((nv + len(problem.occurrences)) / LP_ROWS) ** 2
     rounds = ROUNDS_NEEDED * math.sqrt(max(1, problem.config.horizon.days) / 28)
-    if lp * -(-nv // BLOCK) * rounds > budget:
+    blocks = -(-nv // BLOCK)
+    if lp * blocks * rounds > budget:
         return False  # the LP re-solves alone do not fit: no need to time pricing
     rng = np.random.default_rng(0)
     sample = random.Random(0).sample(range(nv), min(3, nv))
@@ -89,7 +90,7 @@ def worthwhile(problem: Problem, budget: float, threads: int = 1) -> bool:
         t0 = time.monotonic()
         price(sp, cost)
         took.append(time.monotonic() - t0)
-    per_round = min(took) * nv / max(1, threads) + lp * -(-nv // BLOCK)
+    per_round = min(took) * nv / max(1, threads) + lp * blocks
     return per_round * rounds <= budget
 
 
@@ -149,16 +150,14 @@ def generate(problem: Problem, roster: set[Pair], deadline: float, threads: int 
     master = Master(problem)
     for v, row in enumerate(rows_of(problem, roster)):
         master.add(Column(v, row, costs.of(v, row)))
-    w = problem.config.weights
     gen = Generation(master, costs)
     if threads > 1:
         gen.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pricing")
     states = state_budget(problem)
     gen.spaces = [build_space(problem, v, states) for v in range(len(problem.volunteers))]
-    gen.need = np.array([o.need for o in problem.occurrences], dtype=float)
-    gen.under = np.array([w.uncovered * o.priority for o in problem.occurrences], dtype=float)
-    if w.over_cover is not None:
-        gen.over = np.full(len(problem.occurrences), float(w.over_cover))
+    gen.need, gen.under, over = cover_costs(problem)
+    if over is not None:
+        gen.over = np.full(len(problem.occurrences), over)
     lp = converge(gen, range(len(problem.volunteers)), deadline, bound=True)
     gen.converged = lp is not None and gen.converged
     if lp is not None and not gen.converged and gen.stalled:

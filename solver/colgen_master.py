@@ -36,6 +36,15 @@ def _highs():
     return h
 
 
+def cover_costs(problem: Problem) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """Per occurrence: its need and what each missing person costs (``uncovered`` x
+    priority); and what each person above need costs (None: not allowed)."""
+    w = problem.config.weights
+    need = np.array([o.need for o in problem.occurrences], dtype=float)
+    under = np.array([w.uncovered * o.priority for o in problem.occurrences], dtype=float)
+    return need, under, None if w.over_cover is None else float(w.over_cover)
+
+
 class RowCosts:
     """What a row costs on its own: per-pair costs and requests (the cover is the master's)."""
 
@@ -89,19 +98,17 @@ class Master:
         import highspy
 
         inf = highspy.kHighsInf
-        w = problem.config.weights
         self.nv, self.no = len(problem.volunteers), len(problem.occurrences)
         self.columns: list[Column] = []
         self.seen: set[tuple[int, tuple[int, ...]]] = set()
         self.h = _highs()
-        need = np.array([o.need for o in problem.occurrences], dtype=float)
+        need, under, over = cover_costs(problem)
         lower = np.concatenate([np.ones(self.nv), need])
         self.h.addRows(self.nv + self.no, lower, lower.copy(), 0,
                        np.zeros(self.nv + self.no, dtype=np.int32),
                        np.array([], dtype=np.int32), np.array([], dtype=float))  # fmt: skip
-        under = np.array([w.uncovered * o.priority for o in problem.occurrences], dtype=float)
-        over_w = float(w.over_cover) if w.over_cover is not None else 0.0
-        over_hi = inf if w.over_cover is not None else 0.0
+        over_w = over if over is not None else 0.0
+        over_hi = inf if over is not None else 0.0
         rows = np.arange(self.nv, self.nv + self.no, dtype=np.int32)
         # u_o (under, coefficient +1) then s_o (over, -1): 2 * no slack columns
         costs = np.concatenate([under, np.full(self.no, over_w)])

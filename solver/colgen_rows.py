@@ -22,7 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from scheduler.problem import Problem
-from solver.colgen_master import RowCosts
+from solver.colgen import rows_of
+from solver.colgen_master import RowCosts, cover_costs
 from solver.colgen_price import price
 from solver.colgen_space import Space, build_space, state_budget
 from solver.lns_rules import row_violations
@@ -41,18 +42,14 @@ def sweep_rows(
     as it stands before any of them changes; each new row is then re-costed against the
     cover as it stands when its turn comes and kept only if it still improves, so every
     change is a real improvement of the whole roster."""
-    w = problem.config.weights
     costs = RowCosts(problem)
     nv = len(problem.volunteers)
     if spaces is None:
         budget = state_budget(problem)
         spaces = [build_space(problem, v, budget) for v in range(nv)]
-    need = np.array([o.need for o in problem.occurrences])
-    under = np.array([w.uncovered * o.priority for o in problem.occurrences], dtype=float)
-    over = math.inf if w.over_cover is None else float(w.over_cover)
-    rows: list[tuple[int, ...]] = [() for _ in range(nv)]
-    for o, v in sorted(roster):
-        rows[v] += (o,)
+    need, under, over_cost = cover_costs(problem)
+    over = math.inf if over_cost is None else over_cost
+    rows = rows_of(problem, roster)
     staffed = np.zeros(len(problem.occurrences), dtype=np.int64)
     for o, _ in roster:
         staffed[o] += 1
@@ -77,17 +74,18 @@ def sweep_rows(
                 chunk = order[i : i + max(1, threads)]
                 jobs = [(spaces[v], row_costs(v)) for v in chunk]
                 priced = list(pool.map(lambda j: price(*j), jobs)) if pool else [price(*jobs[0])]
-                for v, got in zip(chunk, priced, strict=True):
+                moved = False  # a row of this chunk changed: re-cost the rest
+                for v, got, (_, priced_at) in zip(chunk, priced, jobs, strict=True):
                     if got.row is None:
                         continue
-                    cost, pos = row_costs(v), costs.position[v]
+                    cost, pos = row_costs(v) if moved else priced_at, costs.position[v]
                     current = float(sum(cost[pos[o]] for o in rows[v]))
                     new = float(sum(cost[pos[o]] for o in got.row))
                     if new < current - EPS and (
                         spaces[v].exact or not row_violations(problem, v, list(got.row))
                     ):
                         np.subtract.at(staffed, list(rows[v]), 1)
-                        rows[v], changed = tuple(sorted(got.row)), True
+                        rows[v], changed, moved = tuple(sorted(got.row)), True, True
                         np.add.at(staffed, list(rows[v]), 1)
     finally:
         if pool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from scheduler.problem import Problem
 from solver.model import build_model
 from solver.objective import to_cost
 from solver.relax import lp_relaxation
@@ -35,17 +36,23 @@ def test_lp_bound_never_exceeds_brute_force_optimum(seed: int) -> None:
     assert relax.bound <= relax.value + 1e-6 * max(1.0, abs(relax.value)) + 1
 
 
+def one_day_shift(need: int, volunteers: list[dict]) -> Problem:
+    """One 8 h day shift at a site at (31.0, 121.0) needing ``need``, travel costing
+    1 a km, no fairness or team term."""
+    return problem(
+        horizon={"start": "2020-01-29", "days": 1},
+        shift_patterns={"d": [{"name": "day", "start": "08:00", "hours": 8}]},
+        sites=[{"id": "s", "pattern": "d", "need": need, "location": {"lat": 31.0, "lon": 121.0}}],
+        weights={"uncovered": 100, "travel_km": 1, "fairness": 0, "team_split": 0},
+        volunteers={"people": volunteers},
+    )
+
+
 def test_lp_is_exact_when_the_relaxation_is_integral() -> None:
     # one 8 h day shift needing 2, four volunteers at different distances, no other rule:
     # the LP picks the two nearest, like the integer optimum (travel 1 + 2 km).
     vols = [{"id": f"v{i}", "lat": 31.0 + 0.009 * i, "lon": 121.0} for i in range(1, 5)]
-    p = problem(
-        horizon={"start": "2020-01-29", "days": 1},
-        shift_patterns={"d": [{"name": "day", "start": "08:00", "hours": 8}]},
-        sites=[{"id": "s", "pattern": "d", "need": 2, "location": {"lat": 31.0, "lon": 121.0}}],
-        weights={"uncovered": 100, "travel_km": 1, "fairness": 0, "team_split": 0},
-        volunteers={"people": vols},
-    )
+    p = one_day_shift(need=2, volunteers=vols)
     relax = lp_relaxation(build_model(p, SolveParams()).model, 10)
     assert relax is not None
     assert to_cost(relax.bound) == 3
@@ -56,13 +63,7 @@ def test_central_solution_spreads_over_ties_and_the_vertex_does_not() -> None:
     # one day shift needing 1 and three volunteers at the same distance: every split is
     # optimal. The interior point solution uses all three, the vertex one; same value.
     vols = [{"id": f"v{i}", "lat": 31.009, "lon": 121.0} for i in range(1, 4)]
-    p = problem(
-        horizon={"start": "2020-01-29", "days": 1},
-        shift_patterns={"d": [{"name": "day", "start": "08:00", "hours": 8}]},
-        sites=[{"id": "s", "pattern": "d", "need": 1, "location": {"lat": 31.0, "lon": 121.0}}],
-        weights={"uncovered": 100, "travel_km": 1, "fairness": 0, "team_split": 0},
-        volunteers={"people": vols},
-    )
+    p = one_day_shift(need=1, volunteers=vols)
     ctx = build_model(p, SolveParams())
     relax = lp_relaxation(ctx.model, 10)
     assert relax is not None
