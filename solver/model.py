@@ -126,8 +126,11 @@ def build_model(problem: Problem, params: SolveParams, explain: bool = False) ->
     """
     model = cp_model.CpModel()
     ctx = create_pair_vars(problem, params, model, explain=explain)
-    for _name, add in FAMILIES:
+    constraints = model.Proto().constraints
+    for name, add in FAMILIES:
+        first = len(constraints)
         add(ctx)
+        ctx.family_rows[name] = range(first, len(constraints))
     set_objective(ctx)
     if not explain:
         add_hint(ctx)

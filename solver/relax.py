@@ -24,6 +24,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,7 @@ def _literal_terms(literals: list[int]) -> tuple[list[int], list[float], float]:
 
 
 def _rows(
-    proto: cp_model.cp_model_pb2.CpModelProto, deadline: float
+    proto: cp_model.cp_model_pb2.CpModelProto, deadline: float, leave_out: frozenset[int]
 ) -> tuple[csr_matrix, np.ndarray, np.ndarray] | None:
     """The linear rows (lo <= A x <= hi) of every constraint kept (None past deadline)."""
     rows: list[int] = []
@@ -79,7 +80,7 @@ def _rows(
     for i, ct in enumerate(proto.constraints):
         if i % 4096 == 0 and time.monotonic() > deadline:
             return None
-        if len(ct.enforcement_literal):
+        if len(ct.enforcement_literal) or i in leave_out:
             continue
         if ct.has_linear():
             c, v = list(ct.linear.vars), [float(a) for a in ct.linear.coeffs]
@@ -109,16 +110,19 @@ def _rows(
     return a, np.array(lo, dtype=float), np.array(hi, dtype=float)
 
 
-def _highs_lp(proto: cp_model.cp_model_pb2.CpModelProto, deadline: float) -> Any:
+def _highs_lp(
+    proto: cp_model.cp_model_pb2.CpModelProto, deadline: float, leave_out: frozenset[int]
+) -> Any:
     """The proto's objective and kept rows as a HiGHS LP (None past ``deadline``)."""
     import highspy
 
     n = len(proto.variables)
     lower, upper = np.empty(n), np.empty(n)
     for i, var in enumerate(proto.variables):
-        domain = list(var.domain)
-        lower[i] = domain[0] if domain[0] > -INF else -highspy.kHighsInf
-        upper[i] = domain[-1] if domain[-1] < INF else highspy.kHighsInf
+        domain = var.domain
+        lower[i], upper[i] = domain[0], domain[len(domain) - 1]
+    lower[lower <= -INF] = -highspy.kHighsInf
+    upper[upper >= INF] = highspy.kHighsInf
     c = np.zeros(n)
     objective = proto.objective
     offset = objective.offset
@@ -128,7 +132,7 @@ def _highs_lp(proto: cp_model.cp_model_pb2.CpModelProto, deadline: float) -> Any
         else:  # a negated literal in the objective: coef * (1 - x)
             c[-var - 1] -= coef
             offset += coef
-    rows = _rows(proto, deadline)
+    rows = _rows(proto, deadline, leave_out)
     if rows is None:
         return None
     a, lo, hi = rows
@@ -163,8 +167,13 @@ def silent_highs() -> Any:
     return h
 
 
-def lp_relaxation(model: cp_model.CpModel, time_limit: float) -> Relaxation | None:
+def lp_relaxation(
+    model: cp_model.CpModel, time_limit: float, leave_out: Iterable[range] = ()
+) -> Relaxation | None:
     """Solve the LP relaxation of ``model``'s objective; None if not solved in time.
+
+    The constraints whose proto indices are in ``leave_out`` are left out too (a
+    weaker relaxation, still a valid bound; see :mod:`solver.guided` for which).
 
     HiGHS' interior point method without crossover gives ``central`` (near the centre
     of the optimal face); crossover from it then gives the vertex ``x``.
@@ -176,7 +185,8 @@ def lp_relaxation(model: cp_model.CpModel, time_limit: float) -> Relaxation | No
     scale = proto.objective.scaling_factor or 1.0
     if scale < 0:  # a maximisation: not what rota builds
         return None
-    lp = _highs_lp(proto, t0 + time_limit)
+    skipped = frozenset(i for indices in leave_out for i in indices)
+    lp = _highs_lp(proto, t0 + time_limit, skipped)
     remaining = time_limit - (time.monotonic() - t0)
     if lp is None or remaining <= 0:
         return None

@@ -269,6 +269,7 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
         warm_stats["lp_guided"] = "no LP in time"
         spent = time.monotonic() - t0
         params = dataclasses.replace(params, time_limit=max(1.0, params.time_limit - spent))
+    warm = None
     if problem.n_pairs > WARM_START_MIN_PAIRS and params.time_limit >= 5:
         warm = warm_start(problem, params, params.time_limit * WARM_START_SHARE)
         if warm is not None:
@@ -279,6 +280,16 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
     built = time.monotonic() - t0
     remaining = max(0.1, params.time_limit - built)
     solution = solve_context(ctx, remaining)
+    if warm is not None and (
+        not solution.status.has_roster or (warm.objective or 0) < (solution.objective or 0)
+    ):
+        # the full model found nothing better in the time left: the warm start's roster
+        # stands (feasible for the full problem, same cost); its bound says nothing here
+        warm_stats["roster_source"] = "warm start"
+        bound = solution.bound if solution.status.has_roster else None
+        solution = dataclasses.replace(
+            warm, status=Status.feasible, bound=bound, stats={**solution.stats}
+        )
     stats = {**solution.stats, **warm_stats, "build_seconds": round(built, 3)}
     explanation = solution.explanation
     if solution.status is Status.infeasible and explanation is None:

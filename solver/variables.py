@@ -46,6 +46,8 @@ class ModelContext:
     stats: dict[str, int] = field(default_factory=dict)
     aux: dict[str, Any] = field(default_factory=dict)
     """Named auxiliary variables later phases read (e.g. fairness' ``minutes_max``)."""
+    family_rows: dict[str, range] = field(default_factory=dict)
+    """Per family, the proto constraint indices it added (the LP may leave some out)."""
     _worked: dict[tuple[int, int], Lit] = field(default_factory=dict)
     _total: dict[int, cp_model.IntVar] = field(default_factory=dict)
     _clique: dict[tuple[int, int], bool] = field(default_factory=dict)

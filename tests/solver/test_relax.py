@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from scheduler.problem import Problem
+from solver.guided import LP_LEAVE_OUT
 from solver.model import build_model
 from solver.objective import to_cost
 from solver.relax import lp_relaxation
@@ -27,13 +28,39 @@ def test_lp_bound_never_exceeds_brute_force_optimum(seed: int) -> None:
             p = cand
             break
     assert p is not None
-    relax = lp_relaxation(build_model(p, SolveParams()).model, 10)
+    ctx = build_model(p, SolveParams())
+    relax = lp_relaxation(ctx.model, 10)
     best = _brute_force(p)
     if relax is None:  # an infeasible LP: then no roster exists either
         assert best == float("inf")
         return
     assert to_cost(relax.bound) <= best + 1e-9
     assert relax.bound <= relax.value + 1e-6 * max(1.0, abs(relax.value)) + 1
+    # without the families guided solving leaves out: weaker, still a bound
+    weaker = lp_relaxation(ctx.model, 10, [ctx.family_rows[name] for name in LP_LEAVE_OUT])
+    assert weaker is not None and weaker.value <= relax.value + 1e-6 * max(1.0, relax.value)
+    assert to_cost(weaker.bound) <= best + 1e-9
+
+
+def test_leaving_rest_out_weakens_the_bound_where_rest_binds() -> None:
+    # two overlapping 8 h shifts needing 1 each, one volunteer: rest lets them work one
+    # (LP 100 for the other). Hours posts no 12 h-a-day row where rest's clique already
+    # implies it, so without rest's rows nothing stops both (LP 0): weaker, still valid.
+    p = problem(
+        horizon={"start": "2020-01-29", "days": 1},
+        shift_patterns={"a": [{"name": "early", "start": "06:00", "hours": 8}],
+                        "b": [{"name": "late", "start": "10:00", "hours": 8}]},
+        sites=[{"id": "s1", "pattern": "a", "need": 1}, {"id": "s2", "pattern": "b", "need": 1}],
+        rules={"max_hours_per_day": 12},
+        weights={"uncovered": 100, "fairness": 0, "team_split": 0},
+        volunteers={"people": [{"id": "v1"}]},
+    )  # fmt: skip
+    ctx = build_model(p, SolveParams())
+    assert len(ctx.family_rows["rest"]) > 0
+    full = lp_relaxation(ctx.model, 10)
+    weaker = lp_relaxation(ctx.model, 10, [ctx.family_rows["rest"]])
+    assert full is not None and weaker is not None
+    assert to_cost(full.bound) == 100 and to_cost(weaker.bound) == 0
 
 
 def one_day_shift(need: int, volunteers: list[dict]) -> Problem:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from scheduler.roster import Status
 from solver.solve import build_model, solve, solve_context
 from solver.types import Progress, SolveParams
@@ -114,3 +116,26 @@ def test_warm_start_on_candidate_pairs_then_full_model(monkeypatch) -> None:
     sol = run(p, time_limit=5)
     assert "warm_start_objective" in sol.stats and "greedy_hint" in sol.stats
     assert sol.status is Status.optimal and sol.objective <= sol.stats["warm_start_objective"]
+
+
+def test_warm_start_roster_stands_when_the_full_model_finds_none(monkeypatch) -> None:
+    import solver.solve as solve_module
+
+    monkeypatch.setattr(solve_module, "WARM_START_MIN_PAIRS", 0)
+    monkeypatch.setattr(solve_module, "GUIDED", False)
+    real = solve_module.solve_context
+    calls: list[int] = []
+
+    def full_model_times_out(ctx, time_limit=None, stop_when=None):
+        calls.append(len(ctx.x))
+        if len(calls) == 1:  # the warm start, on its candidate pairs
+            return real(ctx, time_limit, stop_when)
+        return dataclasses.replace(real(ctx, 0.001), status=Status.unknown, assignments=())
+
+    monkeypatch.setattr(solve_module, "solve_context", full_model_times_out)
+    p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(20)})
+    sol = run(p, time_limit=5)
+    assert len(calls) == 2
+    assert sol.stats["roster_source"] == "warm start"
+    assert sol.status is Status.feasible and sol.assignments
+    assert sol.objective == sol.stats["warm_start_objective"]
