@@ -25,7 +25,9 @@ city (42,000 x 6,780, 114M pairs) ~6 s.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from scheduler.limits import Limits
 from scheduler.problem import Problem
@@ -150,8 +152,11 @@ class Grid:
         st.day_shifts.add((day, occ.shift))
 
 
-def greedy(problem: Problem) -> frozenset[Pair]:
-    """The hand-filled roster as (occurrence index, volunteer index) pairs."""
+def greedy(problem: Problem, prefer: Callable[[int, int], float] | None = None) -> frozenset[Pair]:
+    """The hand-filled roster as (occurrence index, volunteer index) pairs.
+
+    ``prefer(o, v)``, when given, ranks candidates before "least used" (lower first):
+    the same filling guided by, e.g., an LP solution (:mod:`solver.guided`)."""
     grid = Grid(problem)
     vols = problem.volunteers
     n = max(1, len(vols))
@@ -171,10 +176,14 @@ def greedy(problem: Problem) -> frozenset[Pair]:
             continue
         chosen: list[int] = []
         rejected: set[int] = set()
+        if prefer is None:
+            rank: Callable[[int], Any] = key.__getitem__
+        else:
+            rank = lambda v, o=o: (prefer(o, v), key[v])  # noqa: E731
         wanted = {s: k for s, k in occ.require if s in holders}
         if wanted:  # skilled first, least used first, while a required skill is missing
             pool = set().union(*(holders[s] for s in wanted))
-            for v in sorted((v for v in elig if v in pool), key=key.__getitem__):
+            for v in sorted((v for v in elig if v in pool), key=rank):
                 if not wanted or len(chosen) >= need:
                     break
                 skills = vols[v].skills
@@ -191,7 +200,7 @@ def greedy(problem: Problem) -> frozenset[Pair]:
                         del wanted[s]
         if len(chosen) < need:
             taken = set(chosen)
-            for v in sorted(elig, key=key.__getitem__):
+            for v in sorted(elig, key=rank):
                 if len(chosen) >= need:
                     break
                 if v in taken or v in rejected or not grid.fits(v, o):

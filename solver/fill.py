@@ -24,6 +24,7 @@ from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver.model import build_model
+from solver.restrict import restricted
 from solver.solve import solve_context
 from solver.types import Pair, Solution, SolveParams
 
@@ -67,12 +68,8 @@ def fill(
     occs = problem.occurrences
     dates = {occs[o].date for o in short}
     free = {v for o in short for v in problem.eligible[o]}
-    eligible = tuple(
-        tuple(v for v in vols if (o, v) in pairs or (v in free and occs[o].date in dates))
-        for o, vols in enumerate(problem.eligible)
-    )
     deadline = time.monotonic() + seconds
-    sub = dataclasses.replace(problem, eligible=eligible)
+    sub = restricted(problem, lambda o, v: (o, v) in pairs or (v in free and occs[o].date in dates))
     ctx = build_model(sub, dataclasses.replace(params, hint=pairs, time_limit=seconds))
     vols = problem.volunteers
     for o, (people, skills) in short.items():

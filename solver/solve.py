@@ -20,6 +20,7 @@ from scheduler.problem import Problem, travel_km
 from scheduler.roster import Status
 from solver.model import build_model
 from solver.objective import to_cost
+from solver.restrict import restricted
 from solver.types import Pair, Progress, Solution, SolveParams
 from solver.variables import ModelContext
 
@@ -190,10 +191,8 @@ PER_OCCURRENCE = 4  # candidates per person needed, cheapest first (at least 12)
 PER_VOLUNTEER = 6  # cheapest pairs kept for every volunteer (fairness needs them all)
 
 
-def candidate_pairs(problem: Problem, params: SolveParams) -> frozenset[Pair]:
-    """A small set of promising pairs: per occurrence the cheapest volunteers (by travel
-    and preference cost) for its need and for each required skill, per volunteer their
-    cheapest pairs, plus every hinted, fixed and previous pair."""
+def pair_cost(problem: Problem) -> Callable[[int, int], int]:
+    """What working occurrence ``o`` costs volunteer ``v`` alone: travel and preference."""
     w = problem.config.weights
     occs, vols = problem.occurrences, problem.volunteers
     km: dict[tuple[str, int], int] = {}
@@ -206,6 +205,15 @@ def candidate_pairs(problem: Problem, params: SolveParams) -> frozenset[Pair]:
         pref = w.preference if vols[v].prefers and site not in vols[v].prefers else 0
         return w.travel_km * km[(site, v)] + pref
 
+    return cost
+
+
+def candidate_pairs(problem: Problem, params: SolveParams) -> frozenset[Pair]:
+    """A small set of promising pairs: per occurrence the cheapest volunteers (by travel
+    and preference cost) for its need and for each required skill, per volunteer their
+    cheapest pairs, plus every hinted, fixed and previous pair."""
+    occs, vols = problem.occurrences, problem.volunteers
+    cost = pair_cost(problem)
     keep: set[Pair] = set(params.hint | params.fixed | (params.previous or frozenset()))
     per_vol: list[list[tuple[int, int]]] = [[] for _ in vols]
     for o, elig in enumerate(problem.eligible):
@@ -226,12 +234,7 @@ def warm_start(problem: Problem, params: SolveParams, seconds: float) -> Solutio
     get a good roster fast; it is feasible for the full problem (only pairs are
     removed) and its cost is the same, so it becomes the full solve's hint."""
     keep = candidate_pairs(problem, params)
-    restricted = dataclasses.replace(
-        problem,
-        eligible=tuple(
-            tuple(v for v in elig if (o, v) in keep) for o, elig in enumerate(problem.eligible)
-        ),
-    )
+    sub_problem = restricted(problem, lambda o, v: (o, v) in keep)
     on_progress = params.on_progress
     relay = None
     if on_progress is not None:  # the restricted bound says nothing about the full problem
@@ -240,7 +243,7 @@ def warm_start(problem: Problem, params: SolveParams, seconds: float) -> Solutio
             on_progress(Progress(seconds=p.seconds, objective=p.objective, bound=0))
 
     sub = dataclasses.replace(params, time_limit=seconds, on_progress=relay)
-    solution = solve_context(build_model(restricted, sub), seconds)
+    solution = solve_context(build_model(sub_problem, sub), seconds)
     return solution if solution.status.has_roster else None
 
 

@@ -41,6 +41,19 @@ def test_least_used_first_ties_by_id() -> None:
     assert [v for v, _, _ in rows] == ["v1", "v2", "v3", "v4", "v1", "v2"]
 
 
+def test_preference_ranks_before_least_used_and_rules_still_hold() -> None:
+    p = problem_of()
+    v4 = p.volunteer_index["v4"]
+    pairs = greedy(p, prefer=lambda o, v: 0 if v == v4 else 1)
+    # v4 first wherever a max-type rule lets them; the rest least used first, as before
+    staffed = sorted(pairs, key=lambda pr: p.occurrences[pr[0]].start)
+    assert [p.volunteers[v].id for _, v in staffed][:1] == ["v4"]
+    roster = build_roster(p, status="feasible", objective=total_cost(p, pairs), bound=None,
+                          pairs=pairs)  # fmt: skip
+    assert check_roster(p, roster).ok
+    assert sum(v == v4 for _, v in pairs) > sum(v == v4 for _, v in greedy(p))
+
+
 def test_least_used_counts_minutes_not_shifts() -> None:
     pattern = {"p": [{"name": "long", "start": "00:00", "hours": 12},
                      {"name": "short", "start": "12:00", "hours": 4},

@@ -38,6 +38,7 @@ def test_guided_roster_is_valid_and_bounded(guided_always: None) -> None:
     sol = run(p, time_limit=6, workers=2)
     assert sol.stats["method"] == "lp-guided"
     assert sol.stats["lp_bound"] <= sol.objective
+    assert sol.stats["rounded_objective"] >= sol.stats["lp_bound"]  # a roster's cost
     # the widened phase searches a superset of the restricted one's pairs, from its roster
     assert sol.stats["widened_pairs"] >= sol.stats["restricted_pairs"]
     assert sol.stats["widened_objective"] is not None
