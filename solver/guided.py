@@ -124,23 +124,31 @@ def _solve_restricted(
     ctx: ModelContext,
     seconds: float,
     stall: bool = False,
+    loaded: frozenset[Pair] = frozenset(),
 ) -> Solution:
-    """CP-SAT on the pairs ``keep``, fairness' top load fixed (see the module doc), for
-    ``seconds`` or (``stall``) until it stalls."""
+    """CP-SAT on the pairs ``keep``, fairness' top load fixed (see the module doc: at
+    least the highest load of the hint and of ``loaded``), for ``seconds`` or (``stall``)
+    until it stalls."""
     sub = restricted(problem, lambda o, v: (o, v) in keep)
     sub_ctx = build_model(sub, dataclasses.replace(params, hint=frozenset()))
     hi = ctx.aux.get("minutes_max")
     sub_hi = sub_ctx.aux.get("minutes_max")
     if hi is not None and sub_hi is not None:
         # the LP's level, or the hint's highest load if higher: the hint stays feasible
-        load = Counter()
-        for o, v in params.hint | params.fixed:
-            load[v] += problem.occurrences[o].minutes
-        level = max(math.ceil(relax.x[hi.Index()] - 1e-6), max(load.values(), default=0))
+        top = _top_load(problem, params.hint | params.fixed | loaded)
+        level = max(math.ceil(relax.x[hi.Index()] - 1e-6), top)
         sub_ctx.model.Add(sub_hi == level)
     sub_ctx.params = dataclasses.replace(params, time_limit=seconds)
     add_hint(sub_ctx)
     return solve_context(sub_ctx, seconds, Stall(STALL_AFTER * seconds) if stall else None)
+
+
+def _top_load(problem: Problem, pairs: frozenset[Pair]) -> int:
+    """The most minutes any one volunteer works in ``pairs``."""
+    load: Counter[int] = Counter()
+    for o, v in pairs:
+        load[v] += problem.occurrences[o].minutes
+    return max(load.values(), default=0)
 
 
 def _rounded_hint(
@@ -150,7 +158,10 @@ def _rounded_hint(
     preference cost, then least used) as the hint when it costs less than the hint in
     hand (plain planning only); and its cost. S1: 2 636 in 0.35 s against greedy's
     5 097; where the LP's rounding leaves shifts short (S6: 58 214 against 30 342) the
-    hint stays."""
+    hint stays; so it does where its top load exceeds the LP's and the hand method's (it
+    would raise phase 1's fixed level: S8 4 639 against 8 085, but phase 1 then ended at
+    its optimum 4 219 in 1 s, against 3 721 from the hand method). Phase 1 keeps the hand
+    method's pairs beside it."""
     if not is_plain(params):
         return params, None
     value = {pair: relax.x[var.Index()] for pair, var in ctx.x.items()}
@@ -159,6 +170,11 @@ def _rounded_hint(
     rounded_cost = total_cost(problem, rounded)
     if params.hint and rounded_cost >= total_cost(problem, params.hint):
         return params, rounded_cost
+    hi = ctx.aux.get("minutes_max")
+    if hi is not None:
+        level = max(math.ceil(relax.x[hi.Index()] - 1e-6), _top_load(problem, params.hint))
+        if _top_load(problem, rounded) > level:
+            return params, rounded_cost  # it would raise phase 1's fixed top load
     return dataclasses.replace(params, hint=rounded), rounded_cost
 
 
@@ -172,13 +188,16 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     if relax is None:
         return None
     lp_bound = max(0, to_cost(relax.bound))
+    hand = params.hint  # the hand method's roster: its pairs stay in phase 1 either way
     params, rounded_cost = _rounded_hint(problem, params, ctx, relax)
     start = total_cost(problem, params.hint, params.previous) if params.hint else None
     relayed = _relay(params, lp_bound, start, t0)  # the hint is the roster in hand
     left = limit - (time.monotonic() - t0)
     search_end = time.monotonic() + RESTRICTED_SHARE * left
-    keep = _support(ctx, relax.x, params)
-    best = _solve_restricted(problem, relayed, keep, relax, ctx, RESTRICTED_SHARE * left, True)
+    keep = _support(ctx, relax.x, params) | hand
+    best = _solve_restricted(
+        problem, relayed, keep, relax, ctx, RESTRICTED_SHARE * left, True, loaded=hand
+    )
     stats: dict[str, object] = {
         "lp_bound": lp_bound,
         "rounded_objective": rounded_cost,
