@@ -52,7 +52,12 @@ def run(p: Problem, **params: Any) -> Solution:
     assert_valid(p, roster, previous=keys)
     assert sol.objective == total_cost(p, sol.assignments, params.get("previous"))
     if sol.status is Status.optimal:
-        assert sol.stats["cp_sat_objective"] == sol.objective
+        # LP-guided phases solve a restricted model with fairness' top load fixed at a
+        # level the roster may stay below: their CP-SAT objective is an upper estimate
+        if sol.stats.get("method") == "lp-guided":
+            assert sol.stats["cp_sat_objective"] >= sol.objective
+        else:
+            assert sol.stats["cp_sat_objective"] == sol.objective
         assert sol.bound == sol.objective
     return sol
 
