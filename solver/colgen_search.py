@@ -21,6 +21,7 @@ from scheduler.problem import Problem
 from solver.colgen import Generation, bound_value, converge, generate
 from solver.colgen_rows import sweep_rows
 from solver.model import build_model
+from solver.restrict import restricted
 from solver.solve import solve_context
 from solver.types import Pair, SolveParams
 
@@ -108,10 +109,7 @@ def rens(
     ``limit`` seconds: (the better roster, whether the restricted problem was solved to
     optimality)."""
     allowed = keep | roster
-    eligible = tuple(
-        tuple(v for v in vols if (o, v) in allowed) for o, vols in enumerate(problem.eligible)
-    )
-    sub = dataclasses.replace(problem, eligible=eligible)
+    sub = restricted(problem, lambda o, v: (o, v) in allowed)
     hinted = dataclasses.replace(params, hint=frozenset(roster), time_limit=limit)
     sol = solve_context(build_model(sub, hinted), limit)
     if not sol.status.has_roster:

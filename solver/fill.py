@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter
 
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
+from scheduler.shortfalls import missing_skills, staff_by_occurrence
 from solver.model import build_model
 from solver.restrict import restricted
 from solver.solve import solve_context
@@ -35,21 +35,19 @@ def short_of(
     """Occurrences ``pairs`` staffs below ``reference`` (people, or holders of a required
     skill), each capped at what the occurrence needs: ``{o: (people, {skill: holders})}``,
     the levels to reach."""
-    vols = problem.volunteers
-    staff: dict[int, list[int]] = {}
-    for o, v in pairs:
-        staff.setdefault(o, []).append(v)
-    ref: dict[int, list[int]] = {}
-    for o, v in reference:
-        ref.setdefault(o, []).append(v)
+    staff = staff_by_occurrence(problem, pairs)
+    ref = staff_by_occurrence(problem, reference)
     short: dict[int, tuple[int, dict[str, int]]] = {}
     for o, occ in enumerate(problem.occurrences):
-        have, want = staff.get(o, []), ref.get(o, [])
-        people = min(occ.need, len(want))
-        held = Counter(s for v in have for s in vols[v].skills)
-        wanted = Counter(s for v in want for s in vols[v].skills)
-        skills = {s: min(req, wanted[s]) for s, req in occ.require if held[s] < min(req, wanted[s])}
-        if len(have) < people or skills:
+        people = min(occ.need, len(ref[o]))
+        missing = missing_skills(problem, o, staff[o])
+        ref_missing = missing_skills(problem, o, ref[o])
+        skills = {
+            s: req - ref_missing.get(s, 0)
+            for s, req in occ.require
+            if missing.get(s, 0) > ref_missing.get(s, 0)
+        }
+        if len(staff[o]) < people or skills:
             short[o] = (people, skills)
     return short
 

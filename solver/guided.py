@@ -35,6 +35,7 @@ import dataclasses
 import math
 import time
 from collections import Counter
+from typing import Any
 
 import numpy as np
 
@@ -138,11 +139,16 @@ def _solve_restricted(
     if hi is not None and sub_hi is not None:
         # the LP's level, or the hint's highest load if higher: the hint stays feasible
         top = _top_load(problem, params.hint | params.fixed | loaded)
-        level = max(math.ceil(relax.x[hi.Index()] - 1e-6), top)
+        level = max(_lp_level(relax, hi), top)
         sub_ctx.model.Add(sub_hi == level)
     sub_ctx.params = dataclasses.replace(params, time_limit=seconds)
     add_hint(sub_ctx)
     return solve_context(sub_ctx, seconds, Stall(STALL_AFTER * seconds) if stall else None)
+
+
+def _lp_level(relax: Relaxation, hi: Any) -> int:
+    """Fairness' top load (``minutes_max``, variable ``hi``) in the LP, rounded up."""
+    return math.ceil(relax.x[hi.Index()] - 1e-6)
 
 
 def _top_load(problem: Problem, pairs: frozenset[Pair]) -> int:
@@ -174,7 +180,7 @@ def _rounded_hint(
         return params, rounded_cost
     hi = ctx.aux.get("minutes_max")
     if hi is not None:
-        level = max(math.ceil(relax.x[hi.Index()] - 1e-6), _top_load(problem, params.hint))
+        level = max(_lp_level(relax, hi), _top_load(problem, params.hint))
         if _top_load(problem, rounded) > level:
             return params, rounded_cost  # it would raise phase 1's fixed top load
     return dataclasses.replace(params, hint=rounded), rounded_cost
