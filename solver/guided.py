@@ -57,11 +57,14 @@ LP_SHARE = 0.75
 LP takes 5 s on the EPYC, 9-11 s on the 2.1 GHz Xeon, S2's 15-17 s there: 0.45 of 30 s
 left S1's unsolved, 0.65 S2's in one of three runs; without it S2 ends near 5 500, with
 it near 1 600)."""
-LP_LEAVE_OUT = ("rest",)
-"""Families whose rows the LP leaves out: rest's cliques (a third of S1's rows; hours
-posts no day cap a clique already implies, so those go too) never moved the LP value on
-S1-S9 but cost 15-30 % of the interior point time (S1 12.6 -> 9.4 s on the Xeon). The
-phases enforce them; the bound stays valid (a weaker relaxation)."""
+LP_LEAVE_OUT: tuple[str, ...] = ()
+"""Families whose rows the LP leaves out (``lp_relaxation``'s ``leave_out``). Leaving out
+rest's cliques (a third of S1's rows) never moved the LP value on S1-S9 and cuts the
+interior point time by 15-30 % (S1 10.0 -> 5.9 s on the EPYC), but the vertex then breaks
+rest (123 of S1's cliques), its support is smaller (S1 1 541 pairs with the hint's,
+against 1 810) and phase 1 on it ends higher: S1 2 437-2 471 against 2 404-2 413 with
+rest's rows kept (same machine, 30 s); S2, S4, S7 and S9 were also a little better with
+them. Restoring the violated cliques by dual simplex costs 4 s on S1 (7 rounds): no gain."""
 RESTRICTED_SHARE = 0.8
 """Share of the time left after the LP for the restricted (vertex support) problem and,
 once it stalls, the widened one; the rest goes to the full model."""
