@@ -50,7 +50,13 @@ LP_ROWS = 300
 LP_ROWS rows, growing with the square of the rows (interior point: 0.13 s on Curtois & Qu
 Instance15's 297 rows, 0.26 s on Instance19's 460, 0.4-0.65 s on Instance13's 624)."""
 STALL_ROUNDS = 4
-STALL_DROP = 0.004
+STALL_DROP = 0.01
+"""An LP that fell less than this (relative) over the last STALL_ROUNDS rounds guides the
+search as a converged one would (quick dives, then CP-SAT on its support) instead of one
+quick dive and sweeps. Curtois & Qu Instance15 on a 2-core machine about half as fast as
+the one 0.004 was set on: its LP is at 3 839 when its share ends (3 867 four rounds
+before: 0.7 %; converged 3 823.7), and 60 s end at 3 870 (RENS 4 051) with 0.01 against
+5 132 (dive 8 474, then sweeps and LNS) with 0.004."""
 ROUNDS_NEEDED = 40
 """Pricing rounds column generation typically needs to converge (for :func:`worthwhile`)."""
 
