@@ -41,11 +41,9 @@ def test_lp_bound_never_exceeds_brute_force_optimum(seed: int) -> None:
     assert to_cost(weaker.bound) <= best + 1e-9
 
 
-def test_leaving_rest_out_weakens_the_bound_where_rest_binds() -> None:
-    # two overlapping 8 h shifts needing 1 each, one volunteer: rest lets them work one
-    # (LP 100 for the other). Hours posts no 12 h-a-day row where rest's clique already
-    # implies it, so without rest's rows nothing stops both (LP 0): weaker, still valid.
-    p = problem(
+def two_overlapping_shifts() -> Problem:
+    """Two overlapping 8 h shifts needing 1 each and one volunteer, 12 h a day."""
+    return problem(
         horizon={"start": "2020-01-29", "days": 1},
         shift_patterns={"a": [{"name": "early", "start": "06:00", "hours": 8}],
                         "b": [{"name": "late", "start": "10:00", "hours": 8}]},
@@ -54,12 +52,37 @@ def test_leaving_rest_out_weakens_the_bound_where_rest_binds() -> None:
         weights={"uncovered": 100, "fairness": 0, "team_split": 0},
         volunteers={"people": [{"id": "v1"}]},
     )  # fmt: skip
+
+
+def test_leaving_rest_out_weakens_the_bound_where_rest_binds() -> None:
+    # two overlapping 8 h shifts needing 1 each, one volunteer: rest lets them work one
+    # (LP 100 for the other). Hours posts no 12 h-a-day row where rest's clique already
+    # implies it, so without rest's rows nothing stops both (LP 0): weaker, still valid.
+    p = two_overlapping_shifts()
     ctx = build_model(p, SolveParams())
     assert len(ctx.family_rows["rest"]) > 0
     full = lp_relaxation(ctx.model, 10)
     weaker = lp_relaxation(ctx.model, 10, [ctx.family_rows["rest"]])
     assert full is not None and weaker is not None
     assert to_cost(full.bound) == 100 and to_cost(weaker.bound) == 0
+    assert not weaker.restored
+
+
+def test_restore_puts_the_rows_the_vertex_breaks_back() -> None:
+    # the same two overlapping shifts: without rest's rows the vertex works both; the
+    # restore adds the clique back and re-solves, so the vertex works one and the value
+    # is the full LP's again
+    p = two_overlapping_shifts()
+    ctx = build_model(p, SolveParams())
+    rest = [ctx.family_rows["rest"]]
+    broken = lp_relaxation(ctx.model, 10, rest)
+    restored = lp_relaxation(ctx.model, 10, rest, restore_within=10)
+    assert broken is not None and restored is not None
+    worked = [var.Index() for var in ctx.x.values()]
+    assert sum(broken.x[i] for i in worked) == pytest.approx(2)
+    assert restored.restored
+    assert sum(restored.x[i] for i in worked) <= 1 + 1e-6
+    assert to_cost(restored.bound) == 100
 
 
 def one_day_shift(need: int, volunteers: list[dict]) -> Problem:
