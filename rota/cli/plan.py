@@ -180,9 +180,13 @@ def _summary(problem: Problem, roster: Roster, seconds: float, written: list[Pat
             f"{roster.plan}: {roster.status.value}, objective {_fmt(roster.objective)}, "
             f"bound {_fmt(roster.bound)}{gap_s}, {seconds:.1f} s"
         )
-        if roster.stats.get("roster_source") == "greedy":
+        from solver.pipeline import CHEAPEST_FIRST
+
+        source = roster.stats.get("roster_source")
+        if source in ("greedy", CHEAPEST_FIRST):
+            how = "" if source == "greedy" else ", each shift's cheapest volunteers first"
             click.echo(
-                "this is the hand-method (greedy) roster: CP-SAT found none better "
+                f"this is the hand-method (greedy{how}) roster: CP-SAT found none better "
                 f"({roster.stats.get('cp_sat_result')}) within the time limit"
             )
         covered, demand = coverage_counts(problem, roster)

@@ -372,3 +372,36 @@ def test_fairness_keeps_plans_on_the_full_model() -> None:
     cfg = _day_rules_config()
     cfg["weights"] = {"fairness": 10}
     assert not rows_apply(compile_plan(plan_from_dict(cfg)), SolveParams())
+
+
+def test_cheapest_first_hand_roster_when_cp_sat_finds_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    from solver.pipeline import CHEAPEST_FIRST, plan_roster
+    from solver.types import Solution
+
+    # one day shift needing 1; Ann lives 11 km away, Bob next door: the hand method takes
+    # the first least-used volunteer (Ann), cheapest-first takes Bob (no shortfall either)
+    config = tiny_config(
+        shift_patterns={"days": [{"name": "day", "start": "08:00", "hours": 8}]},
+        sites=[{"id": "gate", "pattern": "days", "need": 1,
+                "location": {"lat": 31.0, "lon": 121.0}}],
+        horizon={"start": "2020-01-29", "days": 1},
+        weights={"uncovered": 100, "travel_km": 1, "fairness": 0, "team_split": 0},
+        volunteers={"people": [{"id": "ann", "lat": 31.1, "lon": 121.0},
+                               {"id": "bob", "lat": 31.0, "lon": 121.0}]},
+    )  # fmt: skip
+    _fake_solve(monkeypatch, Solution(Status.unknown, None, None, (), 5.0))
+    problem = compile_plan(plan_from_dict(config))
+    roster, _ = plan_roster(problem, SolveParams(time_limit=5))
+    assert roster.stats["roster_source"] == CHEAPEST_FIRST
+    assert [a.volunteer for a in roster.assignments] == ["bob"]
+    assert roster.objective == 0 and roster.total_missing == 0
+
+    # when CP-SAT's roster is as cheap, it stands
+    _fake_solve(monkeypatch, Solution(Status.feasible, 0, None, roster_pairs(problem, "bob"), 5.0))
+    roster, _ = plan_roster(problem, SolveParams(time_limit=5))
+    assert roster.stats["roster_source"] == "cp-sat"
+
+
+def roster_pairs(problem, volunteer: str) -> tuple[tuple[int, int], ...]:
+    v = problem.volunteer_index[volunteer]
+    return tuple((o, v) for o in range(len(problem.occurrences)))
