@@ -248,7 +248,9 @@ def plan(
     not touched.
     Progress goes to stderr (a live line on a terminal), the summary to stdout.
     CP-SAT starts from the hand-method (greedy) roster; if it finds nothing better within
-    the time limit, that roster is published (when it passes the independent checker).
+    the time limit, that roster is published (when it passes the independent checker),
+    or the same method taking each shift's cheapest volunteers first when that costs
+    less and leaves no more shortfall.
     City-scale configs (5,000 volunteers or more) are planned by zone as `rota plan-city`
     does and get roster.json only.
 
