@@ -119,6 +119,14 @@ def _rows(
     return a, np.array(lo, dtype=float), np.array(hi, dtype=float)
 
 
+def _highs_bounds(bounds: np.ndarray) -> np.ndarray:
+    """Row bounds with the infinite ones as HiGHS' infinity, sign kept."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    return np.where(np.isfinite(bounds), bounds, np.where(bounds > 0, inf, -inf))
+
+
 def _highs_lp(
     proto: cp_model.cp_model_pb2.CpModelProto, deadline: float, leave_out: frozenset[int]
 ) -> Any:
@@ -148,8 +156,7 @@ def _highs_lp(
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, a.shape[0]
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = c, lower, upper
-    lp.row_lower_ = np.where(np.isfinite(lo), lo, -highspy.kHighsInf)
-    lp.row_upper_ = np.where(np.isfinite(hi), hi, highspy.kHighsInf)
+    lp.row_lower_, lp.row_upper_ = _highs_bounds(lo), _highs_bounds(hi)
     lp.offset_ = offset
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_ = a.indptr
@@ -208,8 +215,8 @@ def _restore(
         sub = a[index]
         h.addRows(
             len(index),
-            np.where(np.isfinite(lo[index]), lo[index], -highspy.kHighsInf),
-            np.where(np.isfinite(hi[index]), hi[index], highspy.kHighsInf),
+            _highs_bounds(lo[index]),
+            _highs_bounds(hi[index]),
             sub.nnz,
             sub.indptr[:-1],
             sub.indices,
