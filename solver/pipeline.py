@@ -77,27 +77,29 @@ def solve_by_rows(problem: Problem, params: SolveParams) -> Solution:
 CHEAPEST_FIRST = "greedy, cheapest first"
 
 
-def _weighted_shortfall(problem: Problem, pairs: frozenset[Pair]) -> float:
-    from scheduler.cost import cost_breakdown
-
-    terms = cost_breakdown(problem, pairs)
-    return terms["uncovered"] + terms["missing_skill"]
-
-
 def hand_rosters(
     problem: Problem, greedy_pairs: frozenset[Pair]
-) -> list[tuple[str, frozenset[Pair]]]:
-    """The hand method's roster and, where it leaves no more weighted shortfall, the same
-    method taking each shift's cheapest volunteers first (travel, preference): S1 3 299
-    against 5 097, Jing'an 1 936 against 7 942 (Lianyungang's leaves shifts short)."""
+) -> list[tuple[float, str, frozenset[Pair]]]:
+    """(cost, source, pairs), cheapest first: the hand method's roster and, where it
+    leaves no more weighted shortfall (uncovered and missing skills), the same method
+    taking each shift's cheapest volunteers first (travel, preference): Jing'an 1 936
+    against 7 942 (S1's and S8's leave skills short, Lianyungang's shifts)."""
+    from scheduler.cost import cost_breakdown, number
     from scheduler.greedy import greedy
     from solver.solve import pair_cost
 
-    cheapest = greedy(problem, pair_cost(problem))
-    rosters = [("greedy", greedy_pairs)]
-    if _weighted_shortfall(problem, cheapest) <= _weighted_shortfall(problem, greedy_pairs):
-        rosters.append((CHEAPEST_FIRST, cheapest))
-    return rosters
+    rated = []
+    for source, pairs in (
+        ("greedy", greedy_pairs),
+        (CHEAPEST_FIRST, greedy(problem, pair_cost(problem))),
+    ):
+        terms = cost_breakdown(problem, pairs)
+        short = terms["uncovered"] + terms["missing_skill"]
+        rated.append((number(sum(terms.values())), short, source, pairs))
+    hand_short = rated[0][1]
+    return sorted(
+        (cost, source, pairs) for cost, short, source, pairs in rated if short <= hand_short
+    )
 
 
 def greedy_fallback(
@@ -109,14 +111,9 @@ def greedy_fallback(
         return None
     from scheduler.build import build_roster
     from scheduler.checker import check_roster
-    from scheduler.cost import total_cost
 
     beaten = solution.objective if solution.status.has_roster else None
-    costed = sorted(
-        (total_cost(problem, pairs), source, pairs)
-        for source, pairs in hand_rosters(problem, greedy_pairs)
-    )
-    for cost, source, found in costed:
+    for cost, source, found in hand_rosters(problem, greedy_pairs):
         if beaten is not None and cost >= beaten - COST_EPSILON:
             return None
         pairs = tuple(sorted(found))
