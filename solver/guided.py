@@ -7,7 +7,8 @@ volunteers more look worse, so its local search stays on a plateau far from opti
 (Shanghai station: 2 518 against an LP bound of 2 286.5). :func:`guided_solve`:
 
 1. builds the full model without a hint and solves its LP relaxation
-   (:func:`solver.relax.lp_relaxation`, HiGHS interior point): a valid bound;
+   (:func:`solver.relax.lp_relaxation`, HiGHS interior point and dual simplex racing):
+   a valid bound;
 2. restricts the problem to the pairs the LP's optimal vertex uses (plus hinted, fixed
    and previous pairs) and fixes fairness' ``minutes_max`` at the LP's value rounded up
    (or the hint's highest load, if higher, so the hint stays feasible): the fairness term
@@ -16,8 +17,9 @@ volunteers more look worse, so its local search stays on a plateau far from opti
    roster until it stalls (:class:`Stall`: its first good roster comes from CP-SAT's LP
    dive, 4 to 22 s in on the scenarios, then it creeps) or RESTRICTED_SHARE of the time
    left runs out;
-3. widens it to the pairs the interior point solution uses (about every pair some
-   optimal LP solution uses: S1 5 300 against the vertex's 1 240) plus the best roster's,
+3. widens it to the LP's optimal face (the pairs the interior point solution uses, or
+   those of zero reduced cost when dual simplex won: every pair some optimal LP
+   solution may use, S1 5 800 or 8 900 against the vertex's 1 500) plus the best roster's,
    the level still fixed, and lets CP-SAT improve the best roster there for the rest of
    that share (S1: 8 to 25 lower in 5-10 s, where the full model gained 0 to 4 and
    staying on the vertex's pairs 0 to 6);
@@ -58,7 +60,7 @@ LP takes 5 s on the EPYC, 9-11 s on the 2.1 GHz Xeon, S2's 15-17 s there: 0.45 o
 left S1's unsolved, 0.65 S2's in one of three runs; without it S2 ends near 5 500, with
 it near 1 600)."""
 LP_LEAVE_OUT = ("rest",)
-"""Families whose rows the interior point method leaves out (``lp_relaxation``'s
+"""Families whose rows the LP leaves out (``lp_relaxation``'s
 ``leave_out``): rest's cliques (a third of S1's rows) never moved the LP value on S1-S9
 and cost 40 % of S1's interior point time (10.0 s against 5.9 s on a 2-core EPYC), so
 with them S1's LP missed its share at 15 s (the greedy roster, 5 097, was published;
@@ -81,7 +83,11 @@ first good roster, takes 4-22 s on the scenarios: S8, S1, S4)."""
 SUPPORT = 1e-6
 """A pair is in the LP vertex's support when its value exceeds this."""
 CENTRAL_SUPPORT = 1e-4
-"""A pair is in the interior point solution's support when its value exceeds this."""
+"""A pair is in the interior point solution's support when its value exceeds this..."""
+REDUCED_ZERO = 1e-6
+"""...or, when dual simplex solved the LP (no central solution), a pair is on the optimal
+face when its reduced cost at the vertex is at most this (S1: 8 900 pairs, against the
+central solution's 5 800; phase 2 ended at 2 391-2 394 either way)."""
 
 
 def _support(
@@ -89,6 +95,14 @@ def _support(
 ) -> frozenset[Pair]:
     used = {pair for pair, var in ctx.x.items() if values[var.Index()] > threshold}
     return frozenset(used | params.hint | params.fixed | (params.previous or frozenset()))
+
+
+def _optimal_face(ctx: ModelContext, relax: Relaxation, params: SolveParams) -> frozenset[Pair]:
+    """The pairs some optimal LP solution may use: the central solution's support when
+    the interior point method solved the LP, else those of zero reduced cost."""
+    if relax.central is not None:
+        return _support(ctx, relax.central, params, CENTRAL_SUPPORT)
+    return _support(ctx, -relax.reduced, params, -REDUCED_ZERO)
 
 
 class Stall:
@@ -220,13 +234,14 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
         "lp_bound": lp_bound,
         "rounded_objective": rounded_cost,
         "lp_seconds": round(relax.seconds, 3),
+        "lp_method": relax.method,
         "lp_restored": relax.restored,
         "restricted_pairs": best.stats.get("pairs"),
         "restricted_objective": best.objective,
     }
     left = search_end - time.monotonic()
     if best.status.has_roster and left > 1.0:
-        wide = keep | _support(ctx, relax.central, params, CENTRAL_SUPPORT)
+        wide = keep | _optimal_face(ctx, relax, params)
         hinted = dataclasses.replace(relayed, hint=frozenset(best.assignments))
         widened = _solve_restricted(problem, hinted, wide | hinted.hint, relax, ctx, left)
         stats["widened_pairs"] = widened.stats.get("pairs")

@@ -68,19 +68,20 @@ def test_leaving_rest_out_weakens_the_bound_where_rest_binds() -> None:
     assert not weaker.restored
 
 
-def test_restore_puts_the_rows_the_vertex_breaks_back() -> None:
+@pytest.mark.parametrize("method", ["ipm", "simplex"])
+def test_restore_puts_the_rows_the_vertex_breaks_back(method: str) -> None:
     # the same two overlapping shifts: without rest's rows the vertex works both; the
     # restore adds the clique back and re-solves, so the vertex works one and the value
-    # is the full LP's again
+    # is the full LP's again (from either method's vertex)
     p = two_overlapping_shifts()
     ctx = build_model(p, SolveParams())
     rest = [ctx.family_rows["rest"]]
-    broken = lp_relaxation(ctx.model, 10, rest)
-    restored = lp_relaxation(ctx.model, 10, rest, restore_within=10)
+    broken = lp_relaxation(ctx.model, 10, rest, methods=(method,))
+    restored = lp_relaxation(ctx.model, 10, rest, restore_within=10, methods=(method,))
     assert broken is not None and restored is not None
     worked = [var.Index() for var in ctx.x.values()]
     assert sum(broken.x[i] for i in worked) == pytest.approx(2)
-    assert restored.restored
+    assert restored.restored and restored.method == method
     assert sum(restored.x[i] for i in worked) <= 1 + 1e-6
     assert to_cost(restored.bound) == 100
 
@@ -97,15 +98,18 @@ def one_day_shift(need: int, volunteers: list[dict]) -> Problem:
     )
 
 
-def test_lp_is_exact_when_the_relaxation_is_integral() -> None:
+@pytest.mark.parametrize("methods", [("ipm",), ("simplex",), ("ipm", "simplex")])
+def test_lp_is_exact_when_the_relaxation_is_integral(methods: tuple[str, ...]) -> None:
     # one 8 h day shift needing 2, four volunteers at different distances, no other rule:
-    # the LP picks the two nearest, like the integer optimum (travel 1 + 2 km).
+    # the LP picks the two nearest, like the integer optimum (travel 1 + 2 km), whichever
+    # method solves it (or wins the race).
     vols = [{"id": f"v{i}", "lat": 31.0 + 0.009 * i, "lon": 121.0} for i in range(1, 5)]
     p = one_day_shift(need=2, volunteers=vols)
-    relax = lp_relaxation(build_model(p, SolveParams()).model, 10)
+    relax = lp_relaxation(build_model(p, SolveParams()).model, 10, methods=methods)
     assert relax is not None
     assert to_cost(relax.bound) == 3
     assert relax.x.shape[0] >= p.n_pairs
+    assert relax.method in methods
 
 
 def test_central_solution_spreads_over_ties_and_the_vertex_does_not() -> None:
@@ -114,14 +118,33 @@ def test_central_solution_spreads_over_ties_and_the_vertex_does_not() -> None:
     vols = [{"id": f"v{i}", "lat": 31.009, "lon": 121.0} for i in range(1, 4)]
     p = one_day_shift(need=1, volunteers=vols)
     ctx = build_model(p, SolveParams())
-    relax = lp_relaxation(ctx.model, 10)
-    assert relax is not None
+    relax = lp_relaxation(ctx.model, 10, methods=("ipm",))
+    assert relax is not None and relax.central is not None
     assert to_cost(relax.bound) == 1
     vertex = [relax.x[var.Index()] for var in ctx.x.values()]
     central = [relax.central[var.Index()] for var in ctx.x.values()]
     assert sum(vertex) == pytest.approx(1) and sum(central) == pytest.approx(1)
     assert sum(1 for value in vertex if value > 1e-6) == 1
     assert all(value > 0.1 for value in central)
+
+
+def test_dual_simplex_marks_the_ties_by_zero_reduced_cost() -> None:
+    # the same three tied volunteers solved by dual simplex: a vertex using one, no
+    # central solution, and all three at reduced cost 0 (any could enter an optimum);
+    # a fourth volunteer 1 km further has reduced cost 1 a km's cost higher
+    vols = [{"id": f"v{i}", "lat": 31.009, "lon": 121.0} for i in range(1, 4)]
+    vols.append({"id": "v4", "lat": 31.018, "lon": 121.0})
+    p = one_day_shift(need=1, volunteers=vols)
+    ctx = build_model(p, SolveParams())
+    relax = lp_relaxation(ctx.model, 10, methods=("simplex",))
+    assert relax is not None and relax.central is None and relax.method == "simplex"
+    assert to_cost(relax.bound) == 1
+    vertex = [relax.x[var.Index()] for var in ctx.x.values()]
+    reduced = {pair[1]: relax.reduced[var.Index()] for pair, var in ctx.x.items()}
+    assert sum(1 for value in vertex if value > 1e-6) == 1
+    near = sorted(v for v, rc in reduced.items() if rc <= 1e-6)
+    assert len(near) == 3 and len(reduced) == 4
+    assert max(reduced.values()) > 1e-3
 
 
 def test_no_time_means_no_relaxation() -> None:
