@@ -17,7 +17,8 @@ from solver.variables import ModelContext
 
 
 def add_coverage(ctx: ModelContext) -> dict[int, cp_model.IntVar]:
-    """Add shortfall (and over-cover) variables per occurrence; return shortfall vars."""
+    """Add shortfall (and over-cover) variables per occurrence; return shortfall vars
+    (also kept as ``ctx.aux["shortfall"]``, by occurrence index)."""
     m, w = ctx.model, ctx.problem.config.weights
     shortfall: dict[int, cp_model.IntVar] = {}
     for occ in ctx.problem.occurrences:
@@ -38,4 +39,5 @@ def add_coverage(ctx: ModelContext) -> dict[int, cp_model.IntVar]:
             m.Add(n + s - over == need)
             ctx.add_cost(over, w.over_cover)
         ctx.count("coverage")
+    ctx.aux["shortfall"] = shortfall
     return shortfall
