@@ -29,6 +29,8 @@ from solver.variables import ModelContext
 SUB_WORKERS = 1
 """CP-SAT workers per sub-solve (small models: one LP worker proves them fastest)."""
 LINEARIZATION = 2
+TIE_BREAK_SCALE = 1000
+"""The least M of :func:`prefer_weekday_shortfall`'s objective M * cost + tie-break."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,7 +175,8 @@ def prefer_weekday_shortfall(ctx: ModelContext) -> bool:
     staff-weekends used, every missing person on a weekend). A sub-solve can then trade
     it, at no cost, for a shortfall on a weekday (someone works the weekend day and gives
     up a weekday shift), which a later one fills with someone below their maximum hours.
-    Instance13, 60 s, seeds 1-3: 2 008, 1 902, 2 017 against 2 354, 2 088, 2 507."""
+    Instance13, 60 s, seeds 1-4: 2 282, 1 928, 2 325, 1 895, against 2 354, 2 088,
+    2 507 without (seeds 1-3) and 2 289 in a full run."""
     problem = ctx.problem
     shortfall = ctx.aux.get("shortfall")
     if not shortfall or all(lim.max_weekends is None for lim in problem.limits):
@@ -181,7 +184,9 @@ def prefer_weekday_shortfall(ctx: ModelContext) -> bool:
     weekend = [o for o in shortfall if problem.occurrences[o].date.weekday() >= 5]
     if not weekend:
         return False
-    m = 1 + sum(problem.occurrences[o].need for o in weekend)
+    # M at least TIE_BREAK_SCALE: with M just above the count, CP-SAT's search did worse
+    # (Instance13, seeds 1-3: 2 429, 2 621, 2 231; with 1 000: 2 282, 1 928, 2 325)
+    m = max(TIE_BREAK_SCALE, 1 + sum(problem.occurrences[o].need for o in weekend))
     terms = [(coef * m, expr) for coef, expr in ctx.costs]
     terms += [(1, shortfall[o]) for o in weekend]
     exprs, coefs = [expr for _, expr in terms], [coef for coef, _ in terms]
