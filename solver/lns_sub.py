@@ -22,7 +22,7 @@ from scheduler.cost import total_cost
 from scheduler.limits import Limits
 from scheduler.problem import Problem
 from solver.model import build_model
-from solver.objective import to_cost
+from solver.objective import objective_expr, to_cost
 from solver.types import Pair, SolveParams
 from solver.variables import ModelContext
 
@@ -187,10 +187,7 @@ def prefer_weekday_shortfall(ctx: ModelContext) -> bool:
     # M at least TIE_BREAK_SCALE: with M just above the count, CP-SAT's search did worse
     # (Instance13, seeds 1-3: 2 429, 2 621, 2 231; with 1 000: 2 282, 1 928, 2 325)
     m = max(TIE_BREAK_SCALE, 1 + sum(problem.occurrences[o].need for o in weekend))
-    terms = [(coef * m, expr) for coef, expr in ctx.costs]
-    terms += [(1, shortfall[o]) for o in weekend]
-    exprs, coefs = [expr for _, expr in terms], [coef for coef, _ in terms]
-    ctx.model.Minimize(cp_model.LinearExpr.WeightedSum(exprs, coefs) + m * ctx.cost_constant)
+    ctx.model.Minimize(m * objective_expr(ctx) + sum(shortfall[o] for o in weekend))
     return True
 
 

@@ -312,13 +312,13 @@ def lp_relaxation(
     weaker relaxation, still a valid bound; see :mod:`solver.guided` for which).
 
     The interior point method and dual simplex race (:func:`_race`; ``methods`` names
-    the ones to run). When the interior
-    point method wins, its solution is ``central`` (near the centre of the optimal face)
-    and crossover from it gives the vertex ``x``; when dual simplex wins, its vertex is
-    ``x`` and there is no central solution. With ``restore_within`` seconds (from the
-    start) the rows left out that ``x`` breaks are put back and ``x`` re-optimised until
-    it keeps them all (:func:`_restore`), if the time left for it looks enough
-    (RESTORE_COST); if it does not end in time, ``x`` stays the vertex without them.
+    the ones to run). When the interior point method wins, its solution is ``central``
+    (near the centre of the optimal face) and crossover from it gives the vertex ``x``;
+    when dual simplex wins, its vertex is ``x`` and there is no central solution. With
+    ``restore_within`` seconds (from the start) the rows left out that ``x`` breaks are
+    put back and ``x`` re-optimised until it keeps them all (:func:`_restore`), if the
+    time left for it looks enough (RESTORE_COST); if it does not end in time, ``x``
+    stays the vertex without them.
     ``reduced`` are the reduced costs at the final vertex.
     """
     import highspy
@@ -339,15 +339,15 @@ def lp_relaxation(
     h, method = raced
     value = scale * float(h.getInfo().objective_function_value)
     solution = h.getSolution()
-    x = central = np.array(solution.col_value)
-    crossed = method == "ipm" and h.crossover(solution) != highspy.HighsStatus.kError
+    x = np.array(solution.col_value)
+    central = x if method == "ipm" else None
+    crossed = central is not None and h.crossover(solution) != highspy.HighsStatus.kError
     if crossed and h.getInfo().primal_solution_status == FEASIBLE:
         solution = h.getSolution()
         x = np.array(solution.col_value)
     reduced = np.array(solution.col_dual)
     elapsed, restored_ok = time.monotonic() - t0, False
-    vertex = method == "simplex" or x is not central
-    if skipped and vertex and restore_within - elapsed >= RESTORE_COST * elapsed:
+    if skipped and x is not central and restore_within - elapsed >= RESTORE_COST * elapsed:
         restored = _restore(h, proto, skipped, x, t0 + min(restore_within, time_limit))
         if restored is not None:
             x, reduced = restored
@@ -356,12 +356,6 @@ def lp_relaxation(
     bound = math.ceil(value - TOLERANCE * max(1.0, abs(value)))
     seconds = time.monotonic() - t0
     return Relaxation(
-        value,
-        bound,
-        x,
-        central if method == "ipm" else None,
-        reduced,
-        seconds,
-        method,
-        restored_ok,
-    )
+        value=value, bound=bound, x=x, central=central, reduced=reduced,
+        seconds=seconds, method=method, restored=restored_ok,
+    )  # fmt: skip
