@@ -71,9 +71,11 @@ class _NearSites:
         lat_max = max(abs(s.location.lat) for s in located if s.location) + limit / 111.0
         if lat_max > 80 or any(abs(s.location.lon) > 170 for s in located if s.location):
             return  # near a pole or the antimeridian: no grid, test every site
-        # |dlat| <= d / 111.19 km; |dlon| <= ~d / (111.19 km * cos lat): cells twice that wide
-        self.dlat = limit / 111.0
-        self.dlon = 2 * limit / (111.0 * math.cos(math.radians(lat_max)))
+        # |dlat| <= d / 111.19 km; |dlon| <= ~d / (111.19 km * cos lat): cells twice that
+        # wide, and at least 1 km (a limit of 0 would make them empty)
+        cell_km = max(limit, 1.0)
+        self.dlat = cell_km / 111.0
+        self.dlon = 2 * cell_km / (111.0 * math.cos(math.radians(lat_max)))
         self.unlocated = [s for s in self.sites if s.location is None]
         self.cells = {}
         for s in located:

@@ -72,7 +72,10 @@ def volunteer_calendar(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{cfg.title or cfg.plan}: {vol.name or vol.id}")
+    # an X- property is written unescaped: a folded YAML title or a two-line name would
+    # put a raw line break in it, so whitespace runs become single spaces
+    title, name = (" ".join(text.split()) for text in (cfg.title or cfg.plan, vol.name or vol.id))
+    cal.add("x-wr-calname", f"{title}: {name}")
     cal.add("x-wr-timezone", cfg.timezone)
     cal.add_component(timezone or plan_timezone(problem))
     if assignments is None:

@@ -170,6 +170,17 @@ def test_calendar_across_dst_keeps_offsets(tmp_path: Path) -> None:
     assert ends[1].utcoffset() == dt.timedelta(hours=2) and ends[1].hour == 9
 
 
+def test_calendar_name_with_line_breaks_stays_one_line(tmp_path: Path) -> None:
+    # a folded YAML title ends in a line break; a name may hold one: neither may reach
+    # the unescaped X-WR-CALNAME property raw
+    p = _problem(
+        title="Station exits\n", volunteers={"people": [{"id": "v1", "name": "Ann\nSmith"}]}
+    )
+    write_calendars(p, _roster(p, [(0, "v1")]), tmp_path, stamp=STAMP)
+    cal = Calendar.from_ical((tmp_path / "v1.ics").read_bytes())
+    assert str(cal["x-wr-calname"]) == "Station exits: Ann Smith"
+
+
 def test_calendar_filenames_are_safe_and_unique() -> None:
     p = _problem(volunteers={"people": [{"id": "..\\x"}, {"id": "A:b"}, {"id": "a_b"}]})
     names = calendar_filenames(p)

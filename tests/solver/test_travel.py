@@ -35,3 +35,11 @@ def test_unknown_location_costs_nothing() -> None:
     sol = run(p)
     assert shifts_of(p, sol, "home-unknown")
     assert sol.objective == 0
+
+
+def test_a_limit_of_zero_km_keeps_only_volunteers_at_the_site() -> None:
+    at_site = {"id": "at-site", "lat": 31.0, "lon": 121.0}
+    p = problem(**BASE, rules={"max_travel_km": 0}, volunteers={"people": [NEAR, at_site]})
+    sol = run(p)
+    assert shifts_of(p, sol, "at-site") and not shifts_of(p, sol, "near")
+    assert shortfall(p, sol) == 0
