@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -66,8 +67,8 @@ def expand_config(config: Config) -> list[CheckOcc]:
         for d in range(config.horizon.days):
             for sh in config.shift_patterns[site.pattern]:
                 start = local_time(dt.datetime.combine(h0 + dt.timedelta(days=d), sh.start), tz)
-                minutes = round(sh.hours * 60)
-                end = (start.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(tz)
+                minutes = math.ceil(sh.hours * 60 - 1e-6)  # counted against limits: rounded up
+                end = (start.astimezone(dt.UTC) + dt.timedelta(hours=sh.hours)).astimezone(tz)
                 if opens and not any(a <= start < b for a, b in opens):
                     continue
                 need = site.need_by_shift.get(sh.name, site.need)
@@ -118,8 +119,11 @@ def _pick(f, *values):  # type: ignore[no-untyped-def]
     return f(given) if given else None
 
 
-def _mins(hours: float | None) -> int | None:
-    return None if hours is None else round(hours * 60)
+def _mins(hours: float | None, up: bool = False) -> int | None:
+    """Whole minutes on the safe side: down for a maximum, up for a minimum."""
+    if hours is None:
+        return None
+    return math.ceil(hours * 60 - 1e-6) if up else math.floor(hours * 60 + 1e-6)
 
 
 def vol_limits(r: Rules, v: Volunteer) -> VolLimits:
@@ -131,8 +135,8 @@ def vol_limits(r: Rules, v: Volunteer) -> VolLimits:
         max_per_day=r.max_shifts_per_day,
         max_week=_mins(_pick(min, r.max_hours_per_week, v.max_hours_per_week)),
         max_total=_mins(_pick(min, r.max_hours_total, v.max_hours_total)),
-        min_total=_mins(_pick(max, r.min_hours_total, v.min_hours_total)),
-        min_rest=_mins(r.min_rest_hours),
+        min_total=_mins(_pick(max, r.min_hours_total, v.min_hours_total), up=True),
+        min_rest=_mins(r.min_rest_hours, up=True),
         max_consecutive_days=_pick(min, r.max_consecutive_days, v.max_consecutive_days),
         min_consecutive_days=_pick(max, r.min_consecutive_days, v.min_consecutive_days),
         min_consecutive_days_off=_pick(max, r.min_consecutive_days_off, v.min_consecutive_days_off),

@@ -57,7 +57,7 @@ def localize(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 
 def shift_bounds(date: dt.date, shift: ShiftDef, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     start = localize(dt.datetime.combine(date, shift.start), tz)
-    end = (start.astimezone(UTC) + dt.timedelta(minutes=shift.minutes)).astimezone(tz)
+    end = (start.astimezone(UTC) + shift.duration).astimezone(tz)
     return start, end
 
 

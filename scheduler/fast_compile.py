@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from scheduler.cost_range import check_cost_range
 from scheduler.expand import Occurrence, expand
 from scheduler.geo import EARTH_RADIUS_KM, haversine_km
 from scheduler.limits import limits_for
@@ -217,6 +218,7 @@ class LazyEligible(Sequence[tuple[int, ...]]):
 def compile_plan_fast(plan: Plan, *, lazy: bool = False) -> Problem:
     """The same Problem as ``compile_plan(plan)``, eligibility computed with numpy."""
     occurrences = expand(plan.config)
+    check_cost_range(plan, occurrences)
     index = EligibilityIndex(plan, occurrences)
     eligible: Sequence[tuple[int, ...]] = LazyEligible(index)
     if not lazy:

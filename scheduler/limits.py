@@ -1,7 +1,7 @@
 """A volunteer's effective limits: the rules, tightened by the volunteer's own columns.
 
 Upper limits take the smaller of rule and column; lower limits the larger.
-Hours become whole minutes.
+Hours become whole minutes, on the safe side (down for maxima, up for minima).
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from scheduler.models import Rules, Volunteer
 
 
-def _minutes(hours: float | None) -> int | None:
-    return None if hours is None else round(hours * 60)
+def _minutes(hours: float | None, up: bool = False) -> int | None:
+    """Whole minutes on the safe side: down for a maximum, up for a minimum (rest, total)."""
+    if hours is None:
+        return None
+    return math.ceil(hours * 60 - 1e-6) if up else math.floor(hours * 60 + 1e-6)
 
 
 def _tighter_max(a: float | None, b: float | None) -> float | None:
@@ -53,8 +56,8 @@ def limits_for(v: Volunteer, rules: Rules) -> Limits:
         max_week_minutes=_minutes(_tighter_max(rules.max_hours_per_week, v.max_hours_per_week)),
         max_day_minutes=_minutes(rules.max_hours_per_day),
         max_total_minutes=_minutes(_tighter_max(rules.max_hours_total, v.max_hours_total)),
-        min_total_minutes=_minutes(_tighter_min(rules.min_hours_total, v.min_hours_total)),
-        min_rest_minutes=_minutes(rules.min_rest_hours),
+        min_total_minutes=_minutes(_tighter_min(rules.min_hours_total, v.min_hours_total), up=True),
+        min_rest_minutes=_minutes(rules.min_rest_hours, up=True),
         max_consecutive_days=_int(_tighter_max(rules.max_consecutive_days, v.max_consecutive_days)),
         min_consecutive_days=_int(_tighter_min(rules.min_consecutive_days, v.min_consecutive_days)),
         min_consecutive_days_off=_int(

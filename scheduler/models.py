@@ -12,6 +12,7 @@ zone; :mod:`scheduler.expand` turns them into aware instants.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -176,7 +177,13 @@ class ShiftDef(Frozen):
 
     @property
     def minutes(self) -> int:
-        return round(self.hours * 60)
+        """Whole minutes, rounded up: a shift of 4.004 h counts 241 minutes against the
+        hour limits (so they hold for its true length); its end stays exact (``duration``)."""
+        return math.ceil(self.hours * 60 - 1e-6)
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.hours)
 
 
 class SiteKind(StrEnum):
@@ -399,6 +406,14 @@ class Request(Frozen):
     site: Ident | None = None
     want: Literal["on", "off"]
     weight: Weight = 1
+
+    @field_validator("want", mode="before")
+    @classmethod
+    def _yaml_on_off(cls, value: Any) -> Any:
+        """YAML 1.1 reads unquoted ``on`` and ``off`` as the Booleans true and false."""
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
 
 
 class Config(Frozen):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from scheduler.cost_range import check_cost_range
 from scheduler.expand import Occurrence, expand, localize
 from scheduler.geo import haversine_km
 from scheduler.limits import Limits, limits_for
@@ -139,6 +140,7 @@ def compile_plan(plan: Plan) -> Problem:
     config = plan.config
     tz = ZoneInfo(config.timezone)
     occurrences = expand(config)
+    check_cost_range(plan, occurrences)
     volunteers = plan.volunteers
     limits = tuple(limits_for(v, config.rules) for v in volunteers)
     sites = {s.id: s for s in config.sites}

@@ -68,6 +68,32 @@ def test_huge_weight(tmp_path: Path) -> None:
     _invalid(tmp_path, _text(weights={"uncovered": 10**20}), "weights.uncovered", "less than")
 
 
+def test_weights_that_are_each_in_range_but_overflow_together(tmp_path: Path) -> None:
+    # each value is within its own bound; their product over the horizon is not
+    sites = [{"id": "s", "pattern": "three-8h", "need": 1000, "priority": 10_000}]
+    text = _text(sites=sites, weights={"uncovered": 10**9})
+    _invalid(tmp_path, text, "weights.uncovered", "exceeds rota's range")
+
+
+def test_yaml_on_and_off_are_request_wishes(tmp_path: Path) -> None:
+    # YAML 1.1 reads an unquoted `want: off` as false
+    base = yaml.safe_load(_text())
+    people = base["volunteers"]["people"]
+    vid, date = people[0]["id"], base["horizon"]["start"]
+    requests = [{"volunteer": vid, "date": date, "shift": "day", "want": "on"},
+                {"volunteer": vid, "date": date, "shift": "night", "want": "off"}]  # fmt: skip
+    text = (
+        _text(requests=requests)
+        .replace("want: 'on'", "want: on")
+        .replace("want: 'off'", "want: off")
+    )
+    assert "want: off" in text and "want: on" in text
+    config = tmp_path / "plan.yaml"
+    config.write_text(text, encoding="utf-8")
+    wants = [r.want for r in load_plan(config).config.requests]
+    assert wants == ["on", "off"]
+
+
 def test_csv_not_utf8(tmp_path: Path) -> None:
     text = _text(volunteers={"csv": "people.csv"})
     _invalid(tmp_path, text, "volunteers.csv", "not UTF-8", csv=b"id,name\nv1,\xff\xfe\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from scheduler.roster import Status
@@ -64,3 +65,36 @@ def test_impossible_minimum_is_infeasible_and_explained() -> None:
     sol = solve(p, SolveParams(time_limit=5, workers=1))
     assert sol.status is Status.infeasible
     assert sol.explanation and "at least 16 h" in sol.explanation
+
+
+def _fractional(rules: dict, *shifts: tuple[str, float]) -> tuple:
+    """One site, one day, the given (start, hours) shifts needing 1 each, one volunteer."""
+    pattern = [{"name": f"s{i}", "start": s, "hours": h} for i, (s, h) in enumerate(shifts)]
+    p = problem(
+        shift_patterns={"p": pattern},
+        sites=[{"id": "exit-se", "pattern": "p", "need": 1}],
+        horizon={"start": "2020-01-29", "days": 1},
+        rules=rules,
+        weights={"fairness": 0},
+        **ONE,
+    )
+    return p, run(p)
+
+
+def test_hours_that_are_not_whole_minutes_count_in_full() -> None:
+    # 2 x 4.004 h = 8.008 h: over a day cap of 8 h, though each rounds to 240 minutes
+    p, sol = _fractional({"max_hours_per_day": 8}, ("08:00", 4.004), ("13:00", 4.004))
+    assert len(shifts_of(p, sol, "v1")) == 1 and shortfall(p, sol) == 1
+    end = p.occurrences[0].end - p.occurrences[0].start
+    assert end == dt.timedelta(hours=4, seconds=14.4)  # exact, not rounded to a minute
+    # limits are kept to the minute on the safe side: 8.05 h (483 min) fits 2 x 241 min
+    p, sol = _fractional({"max_hours_per_day": 8.05}, ("08:00", 4.004), ("13:00", 4.004))
+    assert len(shifts_of(p, sol, "v1")) == 2
+
+
+def test_rest_that_is_not_whole_minutes_is_not_rounded_down() -> None:
+    # 04:00 to 15:59 is 11 h 59 min of rest: less than 11.99 h (11 h 59.4 min)
+    p, sol = _fractional({"min_rest_hours": 11.99}, ("00:00", 4), ("15:59", 1))
+    assert len(shifts_of(p, sol, "v1")) == 1
+    p, sol = _fractional({"min_rest_hours": 11.98}, ("00:00", 4), ("15:59", 1))
+    assert len(shifts_of(p, sol, "v1")) == 2
