@@ -46,6 +46,29 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
+def _mapping_without_repeats(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    """A mapping whose keys are all different: YAML would silently keep the last of two
+    ``rules:`` blocks, dropping the first (merge keys ``<<`` may still override)."""
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list | dict):
+            continue  # unhashable: left to the constructor (and to validation)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"duplicate key {key!r} (first on line {seen[key].start_mark.line + 1})",
+                key_node.start_mark,
+            )  # fmt: skip
+        seen[key] = key_node
+    return yaml.constructor.SafeConstructor.construct_yaml_map(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping_without_repeats)
+
+
 def _line_finder(text: str) -> Callable[[Loc], int | None]:
     """Map a field path to the 1-based line of the deepest YAML node on it.
 

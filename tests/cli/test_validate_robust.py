@@ -94,6 +94,19 @@ def test_yaml_on_and_off_are_request_wishes(tmp_path: Path) -> None:
     assert wants == ["on", "off"]
 
 
+def test_a_key_given_twice_is_an_error_not_silently_the_last(tmp_path: Path) -> None:
+    text = _text(rules={"max_hours_per_day": 8}) + "rules:\n  max_hours_per_day: 12\n"
+    _invalid(tmp_path, text, "(syntax)", "duplicate key 'rules' (first on line")
+
+
+def test_merge_keys_may_still_override(tmp_path: Path) -> None:
+    config = tmp_path / "plan.yaml"
+    config.write_text(_text() + "extra: {<<: {a: 1}, a: 2}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert "duplicate key" not in result.output  # `extra` is an unknown field, nothing else
+    assert ": extra: unknown field" in result.stderr
+
+
 def test_csv_not_utf8(tmp_path: Path) -> None:
     text = _text(volunteers={"csv": "people.csv"})
     _invalid(tmp_path, text, "volunteers.csv", "not UTF-8", csv=b"id,name\nv1,\xff\xfe\n")
