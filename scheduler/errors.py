@@ -71,6 +71,12 @@ def problems_from_validation(
             msg = "unknown field (misspelt?)"
         elif e["type"] == "missing":
             msg = "required field is missing"
+        elif e["type"] == "string_pattern_mismatch":
+            from scheduler.models import PATTERN_HELP
+
+            pattern = (e.get("ctx") or {}).get("pattern")
+            if pattern in PATTERN_HELP:
+                msg = f"{PATTERN_HELP[pattern]} (got {e['input']!r})"
         line = line_of(full) if callable(line_of) else None
         out.append(Problem(file, format_path(full), msg, line))
     return out

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -25,19 +26,36 @@ from pydantic import (
     model_validator,
 )
 
-PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+PLAN_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+IDENT_PATTERN = r"^[^\s;,/](?:[^;,/\t\r\n]*[^\s;,/])?$"
+PATTERN_HELP = {
+    PLAN_ID_PATTERN: "a plan id is lower-case letters, digits and '-', starting with a "
+    "letter or digit",
+    IDENT_PATTERN: "ids, names and skills may not hold ';', ',' or '/', tabs or line "
+    "breaks, nor start or end with a space",
+}
+"""What a pattern asks, in words (:func:`scheduler.errors.problems_from_validation`)."""
+PlanId = Annotated[str, StringConstraints(pattern=PLAN_ID_PATTERN, max_length=64)]
 # ids, names and skills: no `;` `,` `/`, no line breaks or tabs, no space at either end
 # (inside, a space is fine: a skill may be `first aid`)
 Ident = Annotated[
     str,
-    StringConstraints(
-        min_length=1, max_length=128, pattern=r"^[^\s;,/](?:[^;,/\t\r\n]*[^\s;,/])?$"
-    ),
+    StringConstraints(min_length=1, max_length=128, pattern=IDENT_PATTERN),
 ]
 NonNegInt = Annotated[int, Field(ge=0)]
-# bounds that keep every cost inside CP-SAT's 64-bit integers (far beyond any real plan)
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
-Weight = Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """``need: true`` is not a count (pydantic would read it as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {str(value).lower()}")
+    return value
+
+
+# bounds that keep each cost inside CP-SAT's 64-bit integers (far beyond any real plan;
+# their products over a plan are checked by scheduler.cost_range)
+Count = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=0, le=1_000_000)]
+Weight = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=0, le=1_000_000_000)]
 PosNumber = Annotated[float, Field(gt=0)]
 MAX_HOURS = 1_000_000.0  # any limit in hours above this is no limit at all (and overflows)
 
@@ -209,7 +227,7 @@ class Site(Frozen):
     pattern: Ident
     need: Count = 0
     need_by_shift: dict[Ident, Count] = Field(default_factory=dict)
-    priority: Annotated[int, Field(ge=0, le=10_000)] = 1
+    priority: Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=0, le=10_000)] = 1
     require: dict[Ident, Count] = Field(default_factory=dict)
     open: tuple[Window, ...] = ()
     adopted_by: tuple[Ident, ...] = Field(

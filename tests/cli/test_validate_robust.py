@@ -107,6 +107,16 @@ def test_merge_keys_may_still_override(tmp_path: Path) -> None:
     assert ": extra: unknown field" in result.stderr
 
 
+def test_a_boolean_is_not_a_need(tmp_path: Path) -> None:
+    sites = [{"id": "s", "pattern": "three-8h", "need": True}]
+    _invalid(tmp_path, _text(sites=sites), "sites[0].need", "expected a whole number, got true")
+
+
+def test_an_id_with_a_comma_is_explained_in_words(tmp_path: Path) -> None:
+    text = _text(volunteers={"people": [{"id": "v,1"}]})
+    _invalid(tmp_path, text, "volunteers.people[0].id", "may not hold ';', ',' or '/'")
+
+
 def test_csv_not_utf8(tmp_path: Path) -> None:
     text = _text(volunteers={"csv": "people.csv"})
     _invalid(tmp_path, text, "volunteers.csv", "not UTF-8", csv=b"id,name\nv1,\xff\xfe\n")
