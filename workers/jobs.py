@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis
 from rq import get_current_job
@@ -59,12 +60,14 @@ def run_replan(
             return {"published": False, "version": snap.version, "reason": "up to date"}
         done_through = snap.meta.events_through if snap.meta else 0
         new_events = list(snap.events[done_through:])
-        problem = compile_problem(apply_events(snap.plan, snap.events))
-        now = settings.clock().astimezone(problem.tz)
+        local_now = settings.clock().astimezone(ZoneInfo(snap.plan.config.timezone))
+        since = local_now.replace(tzinfo=None)  # events act from now on
+        problem = compile_problem(apply_events(snap.plan, snap.events, since))
+        now = local_now
         freeze = dt.timedelta(hours=settings.freeze_hours)
         stab = stability(problem, snap.roster, now, freeze)
         attempt = candidate(problem, snap, stab, settings, force)
-        out = _publish(store, settings, snap, problem, stab, attempt, new_events, job)
+        out = _publish(store, settings, snap, problem, stab, attempt, new_events, job, now)
         if out is None:
             continue  # another job published first: start again from its version
         if not out["published"] or out.get("method") != "repair" or not out.get("missing"):
@@ -86,7 +89,7 @@ def run_replan(
             >= prev_cost
         ):
             return out
-        improved = _publish(store, settings, snap2, problem, stab2, better, [], job)
+        improved = _publish(store, settings, snap2, problem, stab2, better, [], job, now)
         return {**out, "improved": improved}
     raise RuntimeError(f"lost the publish race {MAX_RACES} times for plan {plan_id!r}")
 
@@ -100,6 +103,7 @@ def _publish(
     attempt: Attempt,
     new_events: list[dict[str, Any]],
     job: str,
+    now: dt.datetime,
 ) -> dict[str, Any] | None:
     """Publish the attempt with check-and-set; None on a lost race, else a summary."""
     roster = attempt.roster
@@ -130,6 +134,7 @@ def _publish(
         config_rev=snap.config_rev,
         published_at=dt.datetime.now(dt.UTC).isoformat(),
         job=job or None,
+        planned_at=now.isoformat(),
     )
     ok, version = store.publish(
         snap.version,

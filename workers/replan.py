@@ -5,6 +5,8 @@ it can be.
   surge/need/site-open/site-close become ``demand_changes`` appended after the config's own
   (so they apply last, in order); site-open also adds an ``open`` window to a site that
   has explicit ones; dropout/unavailable add an ``unavailable`` window to the volunteer.
+  An event acts from ``now`` on: its window is cut to start no earlier, so the past (and
+  the need of shifts already started) is not rewritten.
 * :func:`stability` maps the published roster onto the new problem by
   (site, shift, start) and volunteer id and decides what must stay: occurrences that
   started before ``now`` are frozen (staffed exactly by their previous, still eligible,
@@ -29,15 +31,21 @@ from solver.types import Pair, Progress, SolveParams
 from workers.events import Dropout, Need, SiteClose, SiteOpen, Surge, Unavailable, record_event
 
 
-def apply_events(plan: Plan, records: Iterable[dict[str, Any]]) -> Plan:
-    """The plan with the events applied (acceptance order)."""
+def apply_events(
+    plan: Plan, records: Iterable[dict[str, Any]], since: dt.datetime | None = None
+) -> Plan:
+    """The plan with the events applied (acceptance order), from ``since`` (naive local
+    time) on when given: earlier parts of their windows are left out."""
     cfg = plan.config
     changes = list(cfg.demand_changes)
     sites = {s.id: s for s in cfg.sites}
     unavailable: dict[str, list[Window]] = {}
     for rec in records:
         ev = record_event(rec)
-        window = {"start": ev.start, "end": ev.end}
+        start = ev.start if since is None else max(ev.start, since)
+        if start >= ev.end:
+            continue  # the whole window lies in the past
+        window = {"start": start, "end": ev.end}
         if isinstance(ev, Surge):
             changes.append(DemandChange(site=ev.site, add=ev.add, shift=ev.shift, **window))
         elif isinstance(ev, Need):
@@ -47,12 +55,12 @@ def apply_events(plan: Plan, records: Iterable[dict[str, Any]]) -> Plan:
         elif isinstance(ev, SiteOpen):
             site = sites[ev.site]
             if site.open:
-                opened = (*site.open, Window(start=ev.start, end=ev.end))
+                opened = (*site.open, Window(**window))
                 sites[ev.site] = site.model_copy(update={"open": opened})
             if ev.need is not None:
                 changes.append(DemandChange(site=ev.site, set=ev.need, shift=ev.shift, **window))
         elif isinstance(ev, Dropout | Unavailable):
-            unavailable.setdefault(ev.volunteer, []).append(Window(start=ev.start, end=ev.end))
+            unavailable.setdefault(ev.volunteer, []).append(Window(**window))
     config = cfg.model_copy(
         update={
             "demand_changes": tuple(changes),
@@ -119,6 +127,7 @@ def stability(
                 a = {"volunteer": problem.volunteers[p[1]].id, "site": occs[o].site}
                 a |= {"shift": occs[o].shift, "start": occs[o].start.isoformat()}
                 dropped.append({**a, "reason": "need reduced below the people on shift"})
+                pairs.discard(p)  # a forced removal, counted once (in ``dropped``)
     return Stability(frozenset(pairs), frozenset(fixed), frozenset(started), tuple(dropped))
 
 

@@ -90,6 +90,7 @@ class VersionMeta:
     config_rev: int
     published_at: str
     job: str | None = None
+    planned_at: str | None = None  # the re-plan's clock: its events act from then on
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def show(plan: str, version: int | None, as_json: bool) -> None:
         f"{len(r.assignments)} assignments, {r.total_missing} person-shifts uncovered"
     )
     rp = r.stats.get("replan")
-    if rp:
+    if isinstance(rp, dict) and rp.get("previous_version"):  # version 1 has nothing before it
         click.echo(f"  changed {rp['changed']} vs version {rp['previous_version']}: {rp['why']}")
     for a in r.assignments:
         click.echo(f"  {a.start:%Y-%m-%d %H:%M} {a.site:<16} {a.shift:<10} {a.volunteer}")
@@ -82,11 +82,44 @@ def diff(plan: str, old: int, new: int | None, as_json: bool) -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True)
 @click.option("--version", type=int, help="default: the current version")
 def export(plan: str, out: Path, version: int | None) -> None:
-    """Write a published roster to OUT/roster.json (the contract's format)."""
-    r = _roster_or_exit(plan_store(plan), version)
-    out.mkdir(parents=True, exist_ok=True)
-    r.write(out / "roster.json")
-    click.echo(f"wrote {out / 'roster.json'} (version {r.version})")
+    """Write a published roster into OUT: the files of `rota plan --out` (roster.json,
+    duty sheets, calendars, report), from the plan and events that version was made of.
+    If the config was resubmitted since that version, roster.json only."""
+    from scheduler.exports import write_exports
+
+    store = plan_store(plan)
+    r = _roster_or_exit(store, version)
+    problem = _problem_of(store, r.version)
+    if problem is None:
+        out.mkdir(parents=True, exist_ok=True)
+        r.write(out / "roster.json")
+        click.echo(
+            f"wrote {out / 'roster.json'} (version {r.version}; the config was resubmitted "
+            "since, so no duty sheets, calendars or report)"
+        )
+        return
+    written = write_exports(problem, r, out)
+    click.echo(f"wrote {len(written)} files to {out} (version {r.version})")
+
+
+def _problem_of(store: Any, version: int) -> Any:
+    """The problem ``version`` was planned on (the stored config and the events it
+    included, acting from its re-plan's clock); None if the config changed since."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from workers.candidates import compile_problem
+    from workers.replan import apply_events
+
+    snap = store.snapshot()
+    meta = store.meta(version)
+    if meta is None or meta.config_rev != snap.config_rev:
+        return None
+    since = None
+    if meta.planned_at:
+        tz = ZoneInfo(snap.plan.config.timezone)
+        since = dt.datetime.fromisoformat(meta.planned_at).astimezone(tz).replace(tzinfo=None)
+    return compile_problem(apply_events(snap.plan, snap.events[: meta.events_through], since))
 
 
 @roster.command()

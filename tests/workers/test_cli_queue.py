@@ -51,6 +51,8 @@ def test_submit_event_roster_status_flow(
     code, out, _ = rota("submit", str(config))
     assert code == 0 and "submitted tiny (config revision 1)" in out
     run_burst(conn, settings)
+    code, out, _ = rota("roster", "show", "tiny")  # version 1: nothing before it
+    assert code == 0 and "tiny version 1" in out and "changed" not in out
 
     code, _, err = rota("event", "surge", "tiny", "--site", "exit-9", "--add", "1", *WINDOW)
     assert code == 2 and "unknown site 'exit-9'" in err and queued(conn, settings) == 0
@@ -88,6 +90,10 @@ def test_submit_event_roster_status_flow(
     )
     exported = json.loads((tmp_path / "out" / "roster.json").read_text())
     assert code == 0 and exported["version"] == 1 and exported["plan"] == "tiny"
+    files = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"by-site.csv", "by-volunteer.csv", "report.html", "calendars"} <= files, files
+    sheet = (tmp_path / "out" / "by-volunteer.csv").read_text()
+    assert all(a["volunteer"] in sheet for a in exported["assignments"])
     code, out, _ = rota("roster", "follow", "tiny", "--group", "sms", "--once", "--block", "100")
     lines = [json.loads(x) for x in out.splitlines()]
     assert code == 0 and {x["version"] for x in lines} == {1, 2}

@@ -67,13 +67,51 @@ def test_started_and_frozen_shifts_stay(
     assert v2 is not None
     stats = v2.stats["replan"]
     assert stats["frozen_occurrences"] == 1 and stats["fixed"] == 2
-    assert stats["missing_after"] == 1  # the started night shift stays short
-    # the repair left that gap, so a solve may follow (version 3, only if it costs less):
-    # whichever is current, the started and about-to-start shifts kept their people
+    # the surge acts from 07:00 on: the night shift (started 00:00) keeps its need of 1
+    assert stats["missing_after"] == 0
+    # a solve may follow (version 3, only if it costs less): whichever is current, the
+    # started and about-to-start shifts kept their people
     for roster in filter(None, (v2, store.roster(3))):
         assert staff(roster, "night") == staff(v1, "night"), "a started shift is not touched"
         assert staff(v1, "day") <= staff(roster, "day") and len(staff(roster, "day")) == 2
         assert len(staff(roster, "evening")) == 2
+
+
+def test_events_do_not_rewrite_the_past(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, v1 = published(conn, settings)
+    monkeypatch.setenv("ROTA_NOW", "2020-01-30T12:00:00+08:00")  # 29 Jan is over
+    past = {"site": "exit-se", "from": "2020-01-29T00:00", "to": "2020-01-30T00:00"}
+    accept_event(conn, settings, "tiny", {**past, "kind": "need", "set": 0}, "need-0")
+    gone = next(iter(staff(v1, "day")))
+    dropout = {"kind": "dropout", "volunteer": gone, "from": past["from"], "to": past["to"]}
+    accept_event(conn, settings, "tiny", dropout, "dropout-past")
+    run_burst(conn, settings)
+    current = store.roster()
+    assert current is not None
+    for shift in ("night", "day", "evening"):
+        assert staff(current, shift) == staff(v1, shift), f"29 Jan {shift} kept its people"
+    if current.version > 1:
+        assert current.stats["replan"]["removed"] == 0
+
+
+def test_a_forced_removal_counts_once(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, v1 = published(conn, settings)
+    assert len(staff(v1, "day")) == 1
+    monkeypatch.setenv("ROTA_NOW", "2020-01-29T07:00:00+08:00")  # day shift: in the freeze
+    day = {"site": "exit-se", "shift": "day", "from": "2020-01-29T08:00", "to": "2020-01-29T16:00"}
+    accept_event(conn, settings, "tiny", {**day, "kind": "need", "set": 0}, "day-off")
+    run_burst(conn, settings)
+    v2 = store.roster(2)
+    assert v2 is not None and not staff(v2, "day")
+    stats = v2.stats["replan"]
+    assert stats["removed_forced"] == 1 and [d["reason"] for d in stats["dropped"]] == [
+        "need reduced below the people on shift"
+    ]
+    assert stats["removed"] == 1 and stats["changed"] == 1  # not also an ordinary removal
 
 
 def test_max_changes_caps_the_replan(
