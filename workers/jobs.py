@@ -191,7 +191,10 @@ def replan_job(prefix: str, plan_id: str, gen: int) -> dict[str, Any]:
 
 
 def _visible(store: PlanStore, job: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run; an exception (RQ retries the job) is also recorded for ``rota status``."""
+    """Run; the job is shown as running in ``rota status`` meanwhile, and an exception
+    (RQ retries the job) is also recorded there."""
+    if job:
+        store.set_status(running_job=job)
     try:
         return run()
     except Exception as exc:

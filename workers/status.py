@@ -47,6 +47,11 @@ def plan_status(store: PlanStore, settings: Settings) -> dict[str, Any]:
         out["pending_job"] = _job_info(
             store, replan_job_id(settings.key_prefix, store.plan_id, gen)
         )
+    running = st.get("running_job")
+    if running and running != st.get("last_job"):
+        info = _job_info(store, running)
+        if info["status"] == "started":  # ended jobs show as last_job (or failed)
+            out["running_job"] = info
     if st.get("last_job"):
         out["last_job"] = _job_info(store, st["last_job"])
     return out

@@ -1,6 +1,7 @@
 """Planners with ``plan_roster``'s signature for tests (selected by ``ROTA_PLANNER``).
 
-``real`` is the production pipeline (checked roster). ``no_roster`` returns a roster with
+``real`` is the production pipeline (checked roster); ``observed`` is ``real`` that first
+records what ``rota status`` shows of the plan (in ``SEEN``). ``no_roster`` returns a roster with
 status ``unknown`` (a solve that timed out without one). ``slow`` sleeps for
 ``ROTA_TEST_SLEEP`` seconds first (a long solve a test can kill mid-way), and signals it
 started by pushing its pid (the RQ work horse) to ``{ROTA_KEY_PREFIX}:test:solving``.
@@ -23,6 +24,21 @@ def real(problem: Problem, params: SolveParams, *, version: int = 1) -> tuple[Ro
     from solver.pipeline import plan_roster
 
     return plan_roster(problem, params, version=version)
+
+
+SEEN: list[dict] = []
+"""``plan_status`` as ``observed`` saw it while its job ran (in-process workers only)."""
+
+
+def observed(problem: Problem, params: SolveParams, *, version: int = 1) -> tuple[Roster, Solution]:
+    from workers.settings import get_settings
+    from workers.status import plan_status
+    from workers.store import PlanStore
+
+    settings = get_settings()
+    conn = redis.Redis.from_url(settings.redis_url)
+    SEEN.append(plan_status(PlanStore(conn, settings.key_prefix, problem.config.plan), settings))
+    return real(problem, params, version=version)
 
 
 def no_roster(

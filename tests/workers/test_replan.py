@@ -114,6 +114,20 @@ def test_a_forced_removal_counts_once(
     assert stats["removed"] == 1 and stats["changed"] == 1  # not also an ordinary removal
 
 
+def test_status_shows_the_running_job(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.workers import planners
+
+    planners.SEEN.clear()
+    monkeypatch.setenv("ROTA_PLANNER", "tests.workers.planners:observed")
+    store, _ = published(conn, settings)
+    (during,) = planners.SEEN
+    assert during["running_job"]["status"] == "started"
+    after = plan_status(store, get_settings())
+    assert "running_job" not in after and after["last_job"]["id"] == during["running_job"]["id"]
+
+
 def test_max_changes_caps_the_replan(
     conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
