@@ -187,15 +187,18 @@ def repaired_roster(
     """The repaired roster, checked; None when the independent checker rejects it."""
     from scheduler.build import build_roster
     from scheduler.checker import RosterInvalid, assert_valid
-    from scheduler.cost import total_cost
+    from scheduler.cost import number, total_cost
+    from solver.bound_floor import floor_bound
 
     t0 = time.monotonic()
     pairs, _ = repair(problem, previous, fixed, frozen, max_changes)
+    objective = total_cost(problem, pairs, previous)
     roster = build_roster(
         problem,
         status=Status.feasible,
-        objective=total_cost(problem, pairs, previous),
-        bound=None,
+        objective=objective,
+        # no search, so no proven bound: the shortfall no roster avoids (as rota plan does)
+        bound=number(min(floor_bound(problem), objective)),
         pairs=pairs,
         version=version,
         stats={"method": "repair", "seconds": round(time.monotonic() - t0, 3)},

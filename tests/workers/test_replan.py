@@ -42,6 +42,7 @@ def test_replan_reports_changes_and_why(
     assert stats["min_changes"] == 3
     assert stats["changed"] == stats["added"] + stats["removed"] >= 3
     assert stats["method"] == mode
+    assert roster.bound is not None and 0 <= roster.bound <= roster.objective
     if mode == "repair":
         assert stats["changed"] == 3, "a repair changes only what the surge needs"
     assert stats["events"] == [{"id": "surge-1", "kind": "surge"}]
