@@ -268,9 +268,10 @@ def accept_event(
 ) -> Accepted:
     """Validate, store durably and make sure a re-plan is pending; then acknowledge.
 
-    Raises ConfigError (nothing stored, nothing enqueued) for a bad event. The same id
-    twice (also concurrently) is stored once; a re-delivery of an event that is not done
-    yet re-checks that its re-plan job exists.
+    Raises ConfigError (nothing stored, nothing enqueued) for a bad event, or for an id
+    already used for different content. The same id twice (also concurrently) is stored
+    once; a re-delivery of an event that is not done yet re-checks that its re-plan job
+    exists.
     """
     store = PlanStore(conn, settings.key_prefix, plan_id)
     for attempt in range(3):
@@ -291,6 +292,14 @@ def accept_event(
             break
     else:
         raise RuntimeError(f"plan {plan_id!r} keeps being re-submitted: event not stored")
+    if not res.is_new:
+        stored = store.event(eid)
+        if stored is not None and record_event(stored) != event:
+            problem = (
+                f"event id {eid!r} was already used for a different event "
+                f"({stored.get('kind')}, accepted {stored.get('accepted_at')}); nothing stored"
+            )
+            raise ConfigError([Problem(source, "id", problem)])
     if settings.wait_aof:
         confirm_on_disk(conn)
     done = None if res.is_new else store.event_done_in(eid)

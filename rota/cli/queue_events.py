@@ -44,7 +44,9 @@ def event() -> None:
     """Send a run-time event to a plan (stored durably, then folded into the next re-plan).
 
     Times are local to the plan's timezone. A bad event exits 2 and nothing is queued.
-    The same event sent twice (same --id, or same content) has one effect.
+    The same event sent twice has one effect: the same --id, or without --id the same
+    content (its default id is a hash of it). An --id already used for a different event
+    is an error (exit 2).
     """
 
 

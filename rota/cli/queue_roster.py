@@ -16,8 +16,8 @@ from rota.cli.queue_common import plan_store
 def _roster_or_exit(store: Any, version: int | None) -> Any:
     roster = store.roster(version)
     if roster is None:
-        which = f"version {version}" if version else "no published version yet"
-        click.echo(f"{store.plan_id}: {which} not found", err=True)
+        which = "no published version yet" if version is None else f"version {version} not found"
+        click.echo(f"{store.plan_id}: {which}", err=True)
         sys.exit(EXIT_INVALID)
     return roster
 

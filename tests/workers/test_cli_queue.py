@@ -65,6 +65,8 @@ def test_submit_event_roster_status_flow(
     assert code == 0 and "duplicate, pending" in out
     code, out, _ = rota("event", "dropout", "tiny", "--volunteer", "v1", *WINDOW, "--id", "sick-v1")
     assert code == 0 and "event sick-v1 accepted (seq 2)" in out
+    code, _, err = rota("event", "dropout", "tiny", "--volunteer", "v2", *WINDOW, "--id", "sick-v1")
+    assert code == 2 and "already used for a different event" in err
     assert queued(conn, settings) == 1
     code, out, _ = rota("status", "tiny", "--json")
     info = json.loads(out)
@@ -102,6 +104,8 @@ def test_submit_event_roster_status_flow(
     assert code == 0 and out == ""
     code, _, err = rota("roster", "show", "tiny", "--version", "9")
     assert code == 2 and "version 9 not found" in err
+    code, _, err = rota("roster", "show", "tiny", "--version", "0")
+    assert code == 2 and "tiny: version 0 not found" in err
     code, _, err = rota("status", "nope")
     assert code == 2 and "no such plan" in err
 

@@ -87,9 +87,12 @@ def test_same_event_twice_has_one_effect(conn: redis.Redis, settings: Settings) 
 def test_explicit_id_wins_over_content(conn: redis.Redis, settings: Settings) -> None:
     submitted(conn, settings)
     a = accept_event(conn, settings, "tiny", {**SURGE, "add": 1}, event_id="sms-1")
-    b = accept_event(conn, settings, "tiny", {**SURGE, "add": 2}, event_id="sms-1")
+    b = accept_event(conn, settings, "tiny", {**SURGE, "add": 1}, event_id="sms-1")
     c = accept_event(conn, settings, "tiny", {**SURGE, "add": 1}, event_id="sms-2")
     assert (a.duplicate, b.duplicate, c.duplicate) == (False, True, False)
+    # an id already used for different content is an error, and the first stays
+    with pytest.raises(ConfigError, match="already used for a different event"):
+        accept_event(conn, settings, "tiny", {**SURGE, "add": 2}, event_id="sms-1")
     store = PlanStore(conn, settings.key_prefix, "tiny")
     assert store.n_events() == 2 and store.event("sms-1")["add"] == 1
 
