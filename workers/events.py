@@ -233,6 +233,10 @@ def _plan_for(store: PlanStore, source: str, fresh: bool) -> tuple[int, Plan]:
     return _plan_cache[key]
 
 
+class NotOnDisk(RuntimeError):
+    """Redis took the event but could not confirm it is on disk (``ROTA_WAIT_AOF``)."""
+
+
 def confirm_on_disk(conn: redis.Redis) -> None:
     """Wait until Redis has the last write in its AOF on disk (WAITAOF, Redis >= 7.2).
 
@@ -243,11 +247,11 @@ def confirm_on_disk(conn: redis.Redis) -> None:
         local, _ = conn.execute_command("WAITAOF", 1, 0, 5000)
     except redis.ResponseError as exc:
         if "unknown command" not in str(exc).lower():
-            raise
+            raise NotOnDisk(f"Redis refused WAITAOF: {exc}") from None
         if not getattr(conn, "_rota_fsync_always", False):
             cfg = {**conn.config_get("appendonly"), **conn.config_get("appendfsync")}
             if cfg.get("appendonly") != "yes" or cfg.get("appendfsync") != "always":
-                raise RuntimeError(
+                raise NotOnDisk(
                     "ROTA_WAIT_AOF is set but this Redis has no WAITAOF and does not fsync "
                     f"every write (appendonly={cfg.get('appendonly')}, "
                     f"appendfsync={cfg.get('appendfsync')})"
@@ -255,7 +259,7 @@ def confirm_on_disk(conn: redis.Redis) -> None:
             conn._rota_fsync_always = True  # type: ignore[attr-defined]
         return
     if int(local) < 1:
-        raise RuntimeError("Redis did not confirm the event on disk (WAITAOF)")
+        raise NotOnDisk("Redis did not confirm the event on disk (WAITAOF)")
 
 
 def accept_event(

@@ -10,10 +10,14 @@ from rota.cli.queue_common import connect_or_exit
 
 
 def _accept(plan: str, data: dict[str, Any], event_id: str | None) -> None:
-    from workers.events import accept_event
+    from workers.events import NotOnDisk, accept_event
 
     conn, settings = connect_or_exit()
-    res = accept_event(conn, settings, plan, data, event_id)
+    try:
+        res = accept_event(conn, settings, plan, data, event_id)
+    except NotOnDisk as exc:
+        click.echo(f"error: the event is stored and queued, but {exc}", err=True)
+        raise SystemExit(1) from None
     if res.duplicate and res.done_in:
         state = f"duplicate, already in version {res.done_in}"
     elif res.duplicate:

@@ -139,3 +139,16 @@ def test_unreachable_redis_is_a_clear_error(
     code, _, err = rota("submit", str(config))
     assert code == 1 and "cannot reach Redis at redis://***@127.0.0.1:1/0" in err
     assert "secret" not in err
+
+
+def test_wait_aof_on_a_redis_that_cannot_confirm_is_a_clear_error(
+    conn: redis.Redis, settings: Settings, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info = conn.info("server")
+    if conn.config_get("appendfsync").get("appendfsync") == "always":
+        pytest.fail(f"this test needs a Redis that does not fsync every write: {info}")
+    assert rota("submit", str(config))[0] == 0
+    monkeypatch.setenv("ROTA_WAIT_AOF", "true")
+    code, out, err = rota("event", "surge", "tiny", "--site", "exit-se", "--add", "1", *WINDOW)
+    assert code == 1 and "stored and queued, but" in err and "Traceback" not in out + err
+    assert queued(conn, settings) >= 1
