@@ -145,6 +145,25 @@ class ProgressView:
                 click.echo(self.line(), err=True)
 
 
+RUN_RESERVE = 1.0
+"""Seconds kept back from the solver for the process' own start and end and the solver's
+overrun of its limit (together 0.5-1 s on the scenario configs)."""
+EXPORT_SECONDS = (0.0003, 0.0005)
+"""Seconds to write the exports per person-shift of need and per volunteer (S6: 0.56 s
+for 2 480 assignments and 440 calendars)."""
+MIN_SOLVE = 0.5
+
+
+def solver_budget(problem: Problem, time_limit: float, spent: float) -> float:
+    """The solver's share of ``--time-limit``: what loading (``spent``) left, less the
+    run's reserve and the exports' estimated time, so that the whole run fits the limit
+    (never below MIN_SOLVE, or the limit itself if that is smaller)."""
+    need = sum(o.need for o in problem.occurrences)
+    per_need, per_volunteer = EXPORT_SECONDS
+    reserve = RUN_RESERVE + per_need * need + per_volunteer * len(problem.volunteers)
+    return max(min(time_limit, MIN_SOLVE), time_limit - spent - reserve)
+
+
 def _solve(problem: Problem, params_kw: dict, quiet: bool) -> tuple[Roster, float]:
     from solver.pipeline import plan_roster
     from solver.types import SolveParams
@@ -220,7 +239,8 @@ def _summary(problem: Problem, roster: Roster, seconds: float, written: list[Pat
     type=click.FloatRange(min=0, min_open=True),
     default=30.0,
     show_default=True,
-    help="solver time limit in seconds",
+    help="seconds for the whole run (loading, solving, writing): the solver gets what "
+    "loading leaves, less a reserve for writing the exports",
 )
 @click.option(
     "--workers",
@@ -263,6 +283,7 @@ def plan(
          or time ran out first; DIR gets only roster.json (status infeasible/unknown,
          with the explanation) and earlier exports in DIR are removed
     """
+    started = time.monotonic()
     if _is_city_scale(config):
         from rota.cli.plan_city import plan_city
 
@@ -280,7 +301,8 @@ def plan(
     from scheduler.checker import RosterInvalid
     from scheduler.exports import write_exports
 
-    params_kw = {"time_limit": time_limit, "workers": workers, "seed": seed}
+    budget = solver_budget(problem, time_limit, time.monotonic() - started)
+    params_kw = {"time_limit": budget, "workers": workers, "seed": seed}
     try:
         roster, seconds = _solve(problem, params_kw, quiet)
     except RosterInvalid as err:

@@ -405,3 +405,17 @@ def test_cheapest_first_hand_roster_when_cp_sat_finds_none(monkeypatch: pytest.M
 def roster_pairs(problem, volunteer: str) -> tuple[tuple[int, int], ...]:
     v = problem.volunteer_index[volunteer]
     return tuple((o, v) for o in range(len(problem.occurrences)))
+
+
+def test_the_solver_gets_what_loading_and_writing_leave_of_the_limit() -> None:
+    from rota.cli import plan as plan_cli
+
+    problem = compile_plan(plan_from_dict(tiny_config()))
+    need = sum(o.need for o in problem.occurrences)
+    per_need, per_volunteer = plan_cli.EXPORT_SECONDS
+    reserve = plan_cli.RUN_RESERVE + per_need * need + per_volunteer * len(problem.volunteers)
+    assert plan_cli.solver_budget(problem, 30.0, 2.0) == pytest.approx(30.0 - 2.0 - reserve)
+    # a limit too short for the reserve still leaves the solver a moment, never more
+    # than the limit itself
+    assert plan_cli.solver_budget(problem, 1.0, 0.9) == plan_cli.MIN_SOLVE
+    assert plan_cli.solver_budget(problem, 0.2, 0.1) == 0.2
