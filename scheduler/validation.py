@@ -125,6 +125,17 @@ def check_plan(
                     f"no volunteer holds skill {skill!r}: every shift here will miss it",
                     "warning",
                 )
+    day_cap = cfg.rules.max_hours_per_day
+    if day_cap is not None:
+        for pname, shifts in cfg.shift_patterns.items():
+            for j, sh in enumerate(shifts):
+                if sh.hours > day_cap:
+                    err(
+                        ("shift_patterns", pname, j, "hours"),
+                        f"shift {sh.name!r} lasts {sh.hours:g} h, above rules.max_hours_per_day "
+                        f"({day_cap:g} h): nobody can work it, every one will be uncovered",
+                        "warning",
+                    )
     if not plan.volunteers:
         err(("volunteers",), "no volunteers: every shift will be uncovered", "warning")
     return out

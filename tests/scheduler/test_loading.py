@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scheduler.errors import ConfigError, Problem
 from scheduler.loading import load_plan, plan_from_dict
@@ -167,3 +168,19 @@ def test_plan_from_dict_reports_every_problem() -> None:
         )
     paths = sorted(p.path for p in info.value.problems)
     assert paths == ["sites", "sites[0].pattern", "volunteers"]
+
+
+def test_a_shift_longer_than_the_day_cap_is_a_warning(tmp_path: Path) -> None:
+    patterns = {"p": [{"name": "desk", "start": "08:00", "hours": 10}]}
+    text = yaml.safe_dump(
+        tiny_config(
+            shift_patterns=patterns,
+            sites=[{"id": "a", "pattern": "p", "need": 1}],
+            rules={"max_hours_per_day": 8},
+        )
+    )
+    warnings: list[Problem] = []
+    load_plan(_write(tmp_path, text), with_warnings=warnings)
+    (w,) = warnings
+    assert w.severity == "warning" and w.path == "shift_patterns.p[0].hours"
+    assert "above rules.max_hours_per_day (8 h): nobody can work it" in w.message
