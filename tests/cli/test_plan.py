@@ -212,10 +212,14 @@ def test_pipeline_hints_with_greedy_and_checks(monkeypatch: pytest.MonkeyPatch) 
     assert {a.volunteer for a in roster.assignments} == {"ann", "bob"}
 
     given = frozenset({(0, 0)})
+    monkeypatch.setattr("solver.pipeline.MOVES", False)  # the solver's roster as it is
     roster, _ = plan_roster(problem, SolveParams(time_limit=1, hint=given))
     assert seen[1].hint == given
     assert roster.objective == 1080  # bob's day uncovered (1000) + 8 h of unfairness (80)
     assert roster.total_missing == 1
+    monkeypatch.setattr("solver.pipeline.MOVES", True)  # single moves then fill bob's day
+    roster, _ = plan_roster(problem, SolveParams(time_limit=1, hint=given))
+    assert roster.objective == 0 and roster.stats["moves"] == 1
 
 
 def test_pipeline_refuses_a_roster_the_checker_rejects(
