@@ -15,7 +15,6 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import redis
 from rq import get_current_job
@@ -60,10 +59,9 @@ def run_replan(
             return {"published": False, "version": snap.version, "reason": "up to date"}
         done_through = snap.meta.events_through if snap.meta else 0
         new_events = list(snap.events[done_through:])
-        local_now = settings.clock().astimezone(ZoneInfo(snap.plan.config.timezone))
-        since = local_now.replace(tzinfo=None)  # events act from now on
-        problem = compile_problem(apply_events(snap.plan, snap.events, since))
-        now = local_now
+        clock = settings.clock()
+        problem = compile_problem(apply_events(snap.plan, snap.events, clock))  # from now on
+        now = clock.astimezone(problem.tz)
         freeze = dt.timedelta(hours=settings.freeze_hours)
         stab = stability(problem, snap.roster, now, freeze)
         attempt = candidate(problem, snap, stab, settings, force)

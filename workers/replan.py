@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler.models import DemandChange, Plan, Window
 from scheduler.problem import Problem, ineligibility
@@ -32,11 +33,12 @@ from workers.events import Dropout, Need, SiteClose, SiteOpen, Surge, Unavailabl
 
 
 def apply_events(
-    plan: Plan, records: Iterable[dict[str, Any]], since: dt.datetime | None = None
+    plan: Plan, records: Iterable[dict[str, Any]], now: dt.datetime | None = None
 ) -> Plan:
-    """The plan with the events applied (acceptance order), from ``since`` (naive local
-    time) on when given: earlier parts of their windows are left out."""
+    """The plan with the events applied (acceptance order), from ``now`` (aware) on when
+    given: earlier parts of their windows are left out."""
     cfg = plan.config
+    since = None if now is None else now.astimezone(ZoneInfo(cfg.timezone)).replace(tzinfo=None)
     changes = list(cfg.demand_changes)
     sites = {s.id: s for s in cfg.sites}
     unavailable: dict[str, list[Window]] = {}

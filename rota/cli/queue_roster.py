@@ -106,7 +106,6 @@ def _problem_of(store: Any, version: int) -> Any:
     """The problem ``version`` was planned on (the stored config and the events it
     included, acting from its re-plan's clock); None if the config changed since."""
     import datetime as dt
-    from zoneinfo import ZoneInfo
 
     from workers.candidates import compile_problem
     from workers.replan import apply_events
@@ -115,11 +114,8 @@ def _problem_of(store: Any, version: int) -> Any:
     meta = store.meta(version)
     if meta is None or meta.config_rev != snap.config_rev:
         return None
-    since = None
-    if meta.planned_at:
-        tz = ZoneInfo(snap.plan.config.timezone)
-        since = dt.datetime.fromisoformat(meta.planned_at).astimezone(tz).replace(tzinfo=None)
-    return compile_problem(apply_events(snap.plan, snap.events[: meta.events_through], since))
+    now = dt.datetime.fromisoformat(meta.planned_at) if meta.planned_at else None
+    return compile_problem(apply_events(snap.plan, snap.events[: meta.events_through], now))
 
 
 @roster.command()
