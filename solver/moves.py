@@ -40,14 +40,16 @@ def improve_by_moves(
     many were made. Every move lowers the exact cost."""
     occs = problem.occurrences
     current = set(pairs)
+    staffed = Counter(o for o, _ in current)
+    short = [o.index for o in occs if staffed[o.index] < o.need]
+    if not short:
+        return frozenset(current), 0
     cost = total_cost(problem, current)
     grid = RepairGrid(problem)
     rows: dict[int, set[int]] = {}
     for o, v in sorted(current, key=lambda p: grid.start[p[0]]):
         grid.add(v, o)
         rows.setdefault(v, set()).add(o)
-    staffed = Counter(o for o, _ in current)
-    short = [o.index for o in occs if staffed[o.index] < o.need]
     short.sort(key=lambda o: (-occs[o].priority, grid.start[o]))
     moves = 0
     for target in short:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter
 
 from scheduler.problem import Problem
 from scheduler.roster import Roster, Status
@@ -153,26 +152,16 @@ def greedy_fallback(
 
 def _with_moves(problem: Problem, params: SolveParams, solution: Solution) -> Solution:
     """The solution improved by single moves onto short shifts (:mod:`solver.moves`),
-    within MOVES_SECONDS, when any lowers the cost and the result passes the checker."""
-    from scheduler.build import build_roster
-    from scheduler.checker import RosterInvalid, assert_valid
+    within MOVES_SECONDS, when any lowers the cost (unchecked: :func:`plan_roster` checks
+    it and falls back to ``solution`` if it fails)."""
     from scheduler.cost import total_cost
     from solver.moves import improve_by_moves
 
-    staffed = Counter(o for o, _ in solution.assignments)
-    if all(staffed[occ.index] >= occ.need for occ in problem.occurrences):
-        return solution
     seconds = min(MOVES_SECONDS, MOVES_SHARE * params.time_limit)
     pairs, moves = improve_by_moves(problem, solution.assignments, time.monotonic() + seconds)
     if not moves:
         return solution
     objective = total_cost(problem, pairs)
-    try:
-        trial = build_roster(problem, status=Status.feasible, objective=objective,
-                             bound=None, pairs=pairs)  # fmt: skip
-        assert_valid(problem, trial)
-    except RosterInvalid:
-        return solution  # a move the grid let through broke a rule: keep the search's
     bound = solution.bound if solution.bound is None else min(solution.bound, objective)
     status = Status.optimal if bound is not None and objective <= bound else solution.status
     return dataclasses.replace(
@@ -191,8 +180,7 @@ def plan_roster(
     ``scheduler.checker.assert_valid`` (given the previous pairs when re-planning) before
     it is returned (RosterInvalid otherwise: a bug, never a user error).
     """
-    from scheduler.build import build_roster
-    from scheduler.checker import assert_valid
+    from scheduler.checker import RosterInvalid
     from solver.solve import solve
 
     t0 = time.monotonic()
@@ -213,8 +201,24 @@ def plan_roster(
 
         left = max(FILL_MIN_SECONDS, t0 + params.time_limit - time.monotonic())
         solution = fill(problem, params, solution, params.hint, left) or solution
+    searched = solution
     if MOVES and is_plain(params) and solution.status.has_roster:
         solution = _with_moves(problem, params, solution)
+    try:
+        return _checked(problem, params, solution, version), solution
+    except RosterInvalid:
+        if solution is searched:
+            raise
+    # a move the rule grid let through broke a rule: publish the search's roster
+    return _checked(problem, params, searched, version), searched
+
+
+def _checked(problem: Problem, params: SolveParams, solution: Solution, version: int) -> Roster:
+    """The roster of ``solution``, passed by the independent checker (RosterInvalid
+    otherwise)."""
+    from scheduler.build import build_roster
+    from scheduler.checker import assert_valid
+
     stats = {
         "roster_source": "cp-sat",
         **solution.stats,
@@ -243,7 +247,7 @@ def plan_roster(
         stats=stats,
     )
     assert_valid(problem, roster, previous=previous_keys(problem, params))
-    return roster, solution
+    return roster
 
 
 def previous_keys(
