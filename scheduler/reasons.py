@@ -293,6 +293,12 @@ class Explainer:
             out += f", {_groups(blocked)}"
         if free:
             out += f", {free} free but left unused"
+        occ = self.problem.occurrences[o]
+        if occ.required(skill) > occ.need and self.problem.config.weights.over_cover is None:
+            out = (
+                f"`{skill}` is required {occ.required(skill)} times on a shift that needs "
+                f"{occ.need} {'person' if occ.need == 1 else 'people'}; {out}"
+            )
         return out
 
 

@@ -125,6 +125,20 @@ def check_plan(
                     f"no volunteer holds skill {skill!r}: every shift here will miss it",
                     "warning",
                 )
+        patterns = cfg.shift_patterns.get(site.pattern, ())
+        for skill, n in site.require.items():
+            small = [
+                f"{sh.name} ({need})"
+                for sh in patterns
+                if 0 < (need := site.need_by_shift.get(sh.name, site.need)) < n
+            ]
+            if small and cfg.weights.over_cover is None:  # nobody staffed above need
+                err(
+                    ("sites", i, "require", skill),
+                    f"{n} holding {skill!r} are required on shifts that need fewer people: "
+                    f"{', '.join(small)}; the difference is missing on each of them",
+                    "warning",
+                )
     day_cap = cfg.rules.max_hours_per_day
     if day_cap is not None:
         for pname, shifts in cfg.shift_patterns.items():

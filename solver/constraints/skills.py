@@ -3,7 +3,8 @@
 Rule: missing_o,s = max(0, req_o,s - #assigned volunteers holding s), each missing
 skilled person costs ``weights.missing_skill``. Modelled as an integer m_o,s in
 [0, req] with  sum_{v holds s} x(o, v) + m_o,s >= req  (minimised, so tight at optimum).
-Requirements are already capped at need by :mod:`scheduler.expand`.
+A requirement holds in full wherever need > 0 (:mod:`scheduler.expand`), so where it
+exceeds the need part of it is unavoidable.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ def add_skills(ctx: ModelContext) -> dict[tuple[int, str], cp_model.IntVar]:
     """Add a missing-skill variable per (occurrence, required skill); return them."""
     m, w = ctx.model, ctx.problem.config.weights
     vols = ctx.problem.volunteers
+    capped = w.over_cover is None  # then nobody is staffed above need
     missing: dict[tuple[int, str], cp_model.IntVar] = {}
     for occ in ctx.problem.occurrences:
         for skill, req in occ.require:
@@ -24,7 +26,7 @@ def add_skills(ctx: ModelContext) -> dict[tuple[int, str], cp_model.IntVar]:
             if not holders:
                 ctx.add_constant_cost(w.missing_skill * req)
                 continue
-            lo = max(0, req - len(holders))
+            lo = max(0, req - (min(len(holders), occ.need) if capped else len(holders)))
             miss = m.NewIntVar(lo, req, f"miss[{occ.index},{skill}]")
             m.Add(sum(holders) + miss >= req)
             ctx.add_cost(miss, w.missing_skill)

@@ -228,6 +228,20 @@ def test_skill_nobody_holds_is_a_warning(tmp_path: Path) -> None:
     assert result.stdout.startswith("tiny: 1 sites, 4 volunteers, 2 days from 2020-01-29")
 
 
+def test_requirement_above_a_shift_need_is_a_warning(tmp_path: Path) -> None:
+    site = {"id": "exit-se", "pattern": "three-8h", "need": 3, "need_by_shift": {"night": 1},
+            "require": {"medical": 2}}  # fmt: skip
+    vols = {"people": [{"id": f"v{i}", "skills": "medical"} for i in range(4)]}
+    config = _write(tmp_path, tiny_config(sites=[site], volunteers=vols))
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 0, result.output
+    (warning,) = result.stderr.strip().splitlines()
+    assert (
+        "sites[0].require.medical: warning: 2 holding 'medical' are required on shifts "
+        "that need fewer people: night (1)" in warning
+    )
+
+
 def test_validate_summary(tmp_path: Path) -> None:
     config = _write(tmp_path, tiny_config())
     result = CliRunner().invoke(cli, ["validate", str(config)])

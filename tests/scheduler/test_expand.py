@@ -83,7 +83,7 @@ def test_night_detection_flag_or_covering_early_hours() -> None:
     }
 
 
-def test_need_by_shift_and_require_capped_at_need() -> None:
+def test_need_by_shift_and_require_in_full_where_people_are_needed() -> None:
     occs = _occs(
         sites=[
             {
@@ -94,13 +94,18 @@ def test_need_by_shift_and_require_capped_at_need() -> None:
                 "require": {"medical": 2, "driver": 0},
             }
         ],
+        demand_changes=[
+            {"site": "s", "from": "2020-01-29T16:00", "to": "2020-01-30T00:00", "set": 0}
+        ],
         horizon={"start": "2020-01-29", "days": 1},
     )
-    assert {o.shift: o.need for o in occs} == {"night": 1, "day": 3, "evening": 3}
+    assert {o.shift: o.need for o in occs} == {"night": 1, "day": 3, "evening": 0}
+    # the contract: "at least N of those on it hold the skill", also above a small need;
+    # a closed occurrence has no one on it and requires nothing
     assert {o.shift: o.require for o in occs} == {
-        "night": (("medical", 1),),
+        "night": (("medical", 2),),
         "day": (("medical", 2),),
-        "evening": (("medical", 2),),
+        "evening": (),
     }
 
 

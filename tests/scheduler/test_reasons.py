@@ -95,6 +95,15 @@ def test_no_one_holding_the_skill() -> None:
     assert "no volunteer in the plan holds `lang-fi`" in reason_for(p, greedy(p), 0)
 
 
+def test_requirement_above_need_named() -> None:
+    sites = [{"id": "exit-se", "pattern": "three-8h", "need": 1, "require": {"medic": 2}}]
+    vols = people({"id": "v1", "skills": "medic"}, {"id": "v2", "skills": "medic"}, n=2)
+    p = problem_of(sites=sites, volunteers=vols, horizon=ONE_DAY)
+    text = reason_for(p, greedy(p), occ(p, "day"))
+    assert text.startswith("1 `medic` short")
+    assert "`medic` is required 2 times on a shift that needs 1 person" in text
+
+
 def test_demand_change_named() -> None:
     changes = [{"site": "exit-se", "from": "2020-01-29T00:00", "to": "2020-01-29T08:00", "add": 3}]
     p = problem_of(demand_changes=changes, volunteers=people(n=2), horizon=ONE_DAY)

@@ -36,6 +36,13 @@ def test_floor_bound_counts_the_shortfall_no_roster_avoids() -> None:
     assert floor_bound(p) == 100 * 2 * (1 + 2) + 10 * (1 + 1)
 
 
+def test_floor_bound_counts_a_requirement_above_need() -> None:
+    site = {"id": "s", "pattern": "one", "need": 1, "require": {"medic": 3}}
+    people = [{"id": "a", "skills": "medic"}, {"id": "b", "skills": "medic"}]
+    p = problem(**{**BASE, "sites": [site], "volunteers": {"people": people}})
+    assert floor_bound(p) == 10 * 2 * (3 - 1)  # one seat a day: 2 medics short each day
+
+
 def test_bound_reported_when_the_solver_proves_none(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_roster(_problem: object, _params: SolveParams) -> Solution:
         return Solution(

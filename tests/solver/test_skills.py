@@ -37,3 +37,23 @@ def test_scarce_skill_with_rest_counts_each_missing_person() -> None:
     on = [s for s in staff(p, sol) if "m" in s]
     assert len(on) == 2  # starts >= 20 h apart: 2 of 6 shifts at most
     assert sol.objective == 4 * 300
+
+
+def test_requirement_above_need_counts_in_full() -> None:
+    """The contract: "at least N of those on it hold the skill", also where need < N."""
+    site = {"id": "exit-se", "pattern": "one", "need": 1, "require": {"interpreter": 2}}
+    people = [{"id": "v1"}, {"id": "i1", "skills": "interpreter"}]
+    p = problem(shift_patterns=one_shift(), sites=[site], volunteers={"people": people},
+                weights={"fairness": 0})  # fmt: skip
+    sol = run(p)
+    assert shortfall(p, sol) == 0
+    assert all(s == ["i1"] for s in staff(p, sol))  # the one seat goes to the interpreter
+    assert sol.objective == 2 * 300  # and one interpreter is still missing, each day
+
+
+def test_closed_occurrence_requires_nothing() -> None:
+    site = {"id": "exit-se", "pattern": "one", "need": 1, "require": {"interpreter": 1}}
+    close = {"site": "exit-se", "from": "2020-01-29T00:00", "to": "2020-01-31T00:00", "set": 0}
+    p = problem(shift_patterns=one_shift(), sites=[site], demand_changes=[close])
+    sol = run(p)
+    assert sol.assignments == () and sol.objective == 0
