@@ -27,11 +27,17 @@ from solver.types import Pair, Solution, SolveParams
 
 COST_EPSILON = 1e-6
 MOVES = True
+SWAPS = True
+MIN_SWAP_SECONDS = 0.2
 MOVES_SECONDS = 0.3
 MOVES_SHARE = 0.02
 """Single moves onto short shifts after the search (:mod:`solver.moves`), for at most
 MOVES_SECONDS and this share of the time limit (QA's 70 %-cover config: 5 moves in 0.07 s,
 626 482 -> 621 816)."""
+SWAPS_SECONDS = 1.5
+SWAPS_SHARE = 0.05
+"""On plain plans searched by CP-SAT, min(SWAPS_SECONDS, this share of the time limit) is
+kept back for swaps and replacements after the search (:mod:`solver.swaps`)."""
 FILL_MIN_PAIRS = 8_000
 FILL_SHARE = 0.06
 """On models above FILL_MIN_PAIRS pairs, this share of the time limit is kept back for
@@ -154,20 +160,48 @@ def _with_moves(problem: Problem, params: SolveParams, solution: Solution) -> So
     """The solution improved by single moves onto short shifts (:mod:`solver.moves`),
     within MOVES_SECONDS, when any lowers the cost (unchecked: :func:`plan_roster` checks
     it and falls back to ``solution`` if it fails)."""
-    from scheduler.cost import total_cost
     from solver.moves import improve_by_moves
 
     seconds = min(MOVES_SECONDS, MOVES_SHARE * params.time_limit)
     pairs, moves = improve_by_moves(problem, solution.assignments, time.monotonic() + seconds)
     if not moves:
         return solution
+    return _improved(solution, problem, pairs, {"moves": moves})
+
+
+def _improved(
+    solution: Solution, problem: Problem, pairs: frozenset[Pair], stats: dict[str, int]
+) -> Solution:
+    """``solution`` holding ``pairs`` instead, with their exact cost."""
+    from scheduler.cost import total_cost
+
     objective = total_cost(problem, pairs)
     bound = solution.bound if solution.bound is None else min(solution.bound, objective)
     status = Status.optimal if bound is not None and objective <= bound else solution.status
     return dataclasses.replace(
         solution, status=status, objective=objective, bound=bound,
-        assignments=tuple(sorted(pairs)), stats={**solution.stats, "moves": moves},
+        assignments=tuple(sorted(pairs)), stats={**solution.stats, **stats},
     )  # fmt: skip
+
+
+def _swap_seconds(problem: Problem, params: SolveParams) -> float:
+    """Seconds kept back for swaps after the search: 0 where they do not apply."""
+    from solver import swaps
+
+    if not (SWAPS and is_plain(params) and swaps.applicable(problem)):
+        return 0.0
+    return min(SWAPS_SECONDS, SWAPS_SHARE * params.time_limit)
+
+
+def _with_swaps(problem: Problem, solution: Solution, seconds: float) -> Solution:
+    """The solution improved by swaps and replacements (:mod:`solver.swaps`) within
+    ``seconds``, when any lowers the cost (unchecked, as :func:`_with_moves`)."""
+    from solver.swaps import improve_by_swaps
+
+    pairs, made = improve_by_swaps(problem, solution.assignments, time.monotonic() + seconds)
+    if not made:
+        return dataclasses.replace(solution, stats={**solution.stats, "swaps": 0})
+    return _improved(solution, problem, pairs, {"swaps": made})
 
 
 def plan_roster(
@@ -186,13 +220,14 @@ def plan_roster(
     t0 = time.monotonic()
     hinted_by_greedy = not params.hint
     params = with_hint(problem, params)
-    fill_seconds = 0.0
+    fill_seconds = swap_seconds = 0.0
     if rows_apply(problem, params):
         solution = solve_by_rows(problem, params)
     else:
         if hinted_by_greedy and is_plain(params) and problem.n_pairs > FILL_MIN_PAIRS:
             fill_seconds = FILL_SHARE * params.time_limit
-        limit = params.time_limit - fill_seconds
+        swap_seconds = _swap_seconds(problem, params)
+        limit = params.time_limit - fill_seconds - swap_seconds
         solution = solve(problem, dataclasses.replace(params, time_limit=limit))
     if hinted_by_greedy and is_plain(params):
         solution = greedy_fallback(problem, solution, params.hint, version) or solution
@@ -204,6 +239,9 @@ def plan_roster(
     searched = solution
     if MOVES and is_plain(params) and solution.status.has_roster:
         solution = _with_moves(problem, params, solution)
+    if swap_seconds and solution.status is Status.feasible:
+        left = max(MIN_SWAP_SECONDS, t0 + params.time_limit - time.monotonic())
+        solution = _with_swaps(problem, solution, left)
     try:
         return _checked(problem, params, solution, version), solution
     except RosterInvalid:
