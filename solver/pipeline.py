@@ -29,6 +29,7 @@ COST_EPSILON = 1e-6
 MOVES = True
 SWAPS = True
 MIN_SWAP_SECONDS = 0.2
+MIN_SEARCH_SECONDS = 0.1
 MOVES_SECONDS = 0.3
 MOVES_SHARE = 0.02
 """Single moves onto short shifts after the search (:mod:`solver.moves`), for at most
@@ -117,17 +118,20 @@ def hand_rosters(
 
 
 def greedy_fallback(
-    problem: Problem, solution: Solution, greedy_pairs: frozenset[Pair], version: int
+    problem: Problem,
+    solution: Solution,
+    hand: list[tuple[float, str, frozenset[Pair]]],
+    version: int,
 ) -> Solution | None:
-    """The cheapest of :func:`hand_rosters` as a Solution when it beats ``solution`` and
-    passes the checker (``stats.roster_source`` names which)."""
+    """The cheapest of the ``hand`` rosters (:func:`hand_rosters`) as a Solution when it
+    beats ``solution`` and passes the checker (``stats.roster_source`` names which)."""
     if solution.status in (Status.optimal, Status.infeasible):
         return None
     from scheduler.build import build_roster
     from scheduler.checker import check_roster
 
     beaten = solution.objective if solution.status.has_roster else None
-    for cost, source, found in hand_rosters(problem, greedy_pairs):
+    for cost, source, found in hand:
         if beaten is not None and cost >= beaten - COST_EPSILON:
             return None
         pairs = tuple(sorted(found))
@@ -215,11 +219,13 @@ def plan_roster(
     it is returned (RosterInvalid otherwise: a bug, never a user error).
     """
     from scheduler.checker import RosterInvalid
-    from solver.solve import solve
+    from solver.solve import full_model_fits, solve
 
     t0 = time.monotonic()
     hinted_by_greedy = not params.hint
     params = with_hint(problem, params)
+    # the hand rosters come first, so that the search gets exactly the time they leave
+    hand = hand_rosters(problem, params.hint) if hinted_by_greedy and is_plain(params) else []
     fill_seconds = swap_seconds = 0.0
     if rows_apply(problem, params):
         solution = solve_by_rows(problem, params)
@@ -227,10 +233,14 @@ def plan_roster(
         if hinted_by_greedy and is_plain(params) and problem.n_pairs > FILL_MIN_PAIRS:
             fill_seconds = FILL_SHARE * params.time_limit
         swap_seconds = _swap_seconds(problem, params)
-        limit = params.time_limit - fill_seconds - swap_seconds
-        solution = solve(problem, dataclasses.replace(params, time_limit=limit))
-    if hinted_by_greedy and is_plain(params):
-        solution = greedy_fallback(problem, solution, params.hint, version) or solution
+        limit = t0 + params.time_limit - time.monotonic() - fill_seconds - swap_seconds
+        searched_params = dataclasses.replace(params, time_limit=max(MIN_SEARCH_SECONDS, limit))
+        if hand and not full_model_fits(problem, limit):
+            # only a restricted model will be solved: start it from the cheapest hand roster
+            searched_params = dataclasses.replace(searched_params, hint=hand[0][2])
+        solution = solve(problem, searched_params)
+    if hand:
+        solution = greedy_fallback(problem, solution, hand, version) or solution
     if fill_seconds and solution.status.has_roster:
         from solver.fill import fill
 

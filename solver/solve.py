@@ -229,11 +229,33 @@ def candidate_pairs(problem: Problem, params: SolveParams) -> frozenset[Pair]:
     return frozenset(keep)
 
 
-def warm_start(problem: Problem, params: SolveParams, seconds: float) -> Solution | None:
+BUILD_SECONDS_PER_PAIR = 60e-6
+"""Model building, seconds per volunteer-shift pair, until a build on this machine
+measured it (c13 of QA, 160 080 pairs: 8-13 s on a loaded 2-core VM)."""
+GUIDED_BUILDS = 3.0
+"""The LP-guided method (it builds the whole model, then solves its LP and a restricted
+model) is tried only when the time limit holds this many estimated builds."""
+MIN_FULL_SOLVE = 1.0
+"""The whole model is built only when this long is left for CP-SAT after building it."""
+
+
+def full_model_fits(problem: Problem, seconds: float, rate: float = BUILD_SECONDS_PER_PAIR) -> bool:
+    """Whether ``seconds`` hold building the whole model (estimated at ``rate`` seconds
+    per pair) and MIN_FULL_SOLVE of search on it; always on small models (at most
+    WARM_START_MIN_PAIRS pairs: they build in a blink and have no restricted model)."""
+    if problem.n_pairs <= WARM_START_MIN_PAIRS:
+        return True
+    return seconds >= rate * problem.n_pairs + MIN_FULL_SOLVE
+
+
+def warm_start(
+    problem: Problem, params: SolveParams, seconds: float, keep: frozenset[Pair] | None = None
+) -> tuple[Solution | None, float]:
     """Solve ``problem`` restricted to :func:`candidate_pairs` (a far smaller model) to
     get a good roster fast; it is feasible for the full problem (only pairs are
-    removed) and its cost is the same, so it becomes the full solve's hint."""
-    keep = candidate_pairs(problem, params)
+    removed) and its cost is the same, so it becomes the full solve's hint. Also returns
+    the seconds the restricted model took to build."""
+    keep = candidate_pairs(problem, params) if keep is None else keep
     sub_problem = restricted(problem, lambda o, v: (o, v) in keep)
     on_progress = params.on_progress
     relay = None
@@ -243,8 +265,11 @@ def warm_start(problem: Problem, params: SolveParams, seconds: float) -> Solutio
             on_progress(Progress(seconds=p.seconds, objective=p.objective, bound=0))
 
     sub = dataclasses.replace(params, time_limit=seconds, on_progress=relay)
-    solution = solve_context(build_model(sub_problem, sub), seconds)
-    return solution if solution.status.has_roster else None
+    t0 = time.monotonic()
+    ctx = build_model(sub_problem, sub)
+    built = time.monotonic() - t0
+    solution = solve_context(ctx, seconds)
+    return (solution if solution.status.has_roster else None), built
 
 
 def solve(problem: Problem, params: SolveParams) -> Solution:
@@ -252,9 +277,14 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
 
     Large problems (> WARM_START_MIN_PAIRS pairs) first spend WARM_START_SHARE of the
     time on a restricted model of promising pairs; its roster hints the full model,
-    whose bound and status are what is reported.
+    whose bound and status are what is reported. The whole model is built only when its
+    estimated build time (BUILD_SECONDS_PER_PAIR, or the rate the restricted model's
+    build measured) leaves MIN_FULL_SOLVE for CP-SAT: otherwise the restricted model
+    gets all the time, and its roster (or none: the caller's greedy fallback) stands.
     """
     t0 = time.monotonic()
+    deadline = t0 + params.time_limit
+    rate = BUILD_SECONDS_PER_PAIR
     warm_stats: dict[str, object] = {}
     if problem.n_pairs > WARM_START_MIN_PAIRS and not params.hint:
         # CP-SAT alone is slow to a first good roster on large models: start from greedy
@@ -262,7 +292,8 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
 
         params = dataclasses.replace(params, hint=frozenset(greedy(problem)))
         warm_stats["greedy_hint"] = len(params.hint)
-    if problem.n_pairs > WARM_START_MIN_PAIRS and params.time_limit >= 5 and GUIDED:
+    guided_fits = params.time_limit >= max(5.0, GUIDED_BUILDS * rate * problem.n_pairs)
+    if problem.n_pairs > WARM_START_MIN_PAIRS and guided_fits and GUIDED:
         from solver.guided import guided_solve
 
         guided = guided_solve(problem, params)
@@ -272,16 +303,29 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
         warm_stats["lp_guided"] = "no LP in time"
         spent = time.monotonic() - t0
         params = dataclasses.replace(params, time_limit=max(1.0, params.time_limit - spent))
+
+    def full_fits() -> bool:
+        return full_model_fits(problem, deadline - time.monotonic(), rate)
+
     warm = None
-    if problem.n_pairs > WARM_START_MIN_PAIRS and params.time_limit >= 5:
-        warm = warm_start(problem, params, params.time_limit * WARM_START_SHARE)
+    if problem.n_pairs > WARM_START_MIN_PAIRS and (params.time_limit >= 5 or not full_fits()):
+        keep = candidate_pairs(problem, params)
+        left = deadline - time.monotonic()
+        # when the whole model will not fit, the restricted one gets all the time
+        seconds = params.time_limit * WARM_START_SHARE if full_fits() else left - rate * len(keep)
+        if seconds >= 0.5:
+            warm, built = warm_start(problem, params, seconds, keep)
+            rate = max(rate, built / max(1, len(keep)))
+            warm_stats["warm_start_build_seconds"] = round(built, 3)
         if warm is not None:
             warm_stats["warm_start_objective"] = warm.objective
             warm_stats["warm_start_pairs"] = warm.stats.get("pairs")
             params = dataclasses.replace(params, hint=frozenset(warm.assignments))
+    if not full_fits():
+        return _without_full_model(problem, warm, warm_stats, rate, t0, deadline)
     ctx = build_model(problem, params)
     built = time.monotonic() - t0
-    remaining = max(0.1, params.time_limit - built)
+    remaining = max(0.1, deadline - time.monotonic())
     solution = solve_context(ctx, remaining)
     if warm is not None and (
         not solution.status.has_roster or (warm.objective or 0) < (solution.objective or 0)
@@ -308,3 +352,31 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
         stats=stats,
         explanation=explanation,
     )
+
+
+def _without_full_model(
+    problem: Problem,
+    warm: Solution | None,
+    stats: dict[str, object],
+    rate: float,
+    t0: float,
+    deadline: float,
+) -> Solution:
+    """What :func:`solve` reports when the time left cannot build the whole model: the
+    restricted model's roster (no bound on the whole problem), or no roster."""
+    left = max(0.0, deadline - time.monotonic())
+    stats = {
+        **stats,
+        "full_model": f"skipped: about {rate * problem.n_pairs:.1f} s to build "
+        f"{problem.n_pairs} pairs, {left:.1f} s left",
+    }
+    if warm is not None:
+        stats = {**warm.stats, **stats, "roster_source": "warm start"}
+        return dataclasses.replace(
+            warm, status=Status.feasible, bound=None, stats=stats,
+            seconds=time.monotonic() - t0,
+        )  # fmt: skip
+    return Solution(
+        status=Status.unknown, objective=None, bound=None, assignments=(),
+        seconds=time.monotonic() - t0, stats=stats,
+    )  # fmt: skip

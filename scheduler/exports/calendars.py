@@ -121,13 +121,25 @@ def write_calendars(
         if a.volunteer not in by_vol:
             raise ValueError(f"roster names unknown volunteer {a.volunteer!r}")
         by_vol[a.volunteer].append(a)
-    tz = plan_timezone(problem)
+    tz = plan_timezone(problem).to_ical()  # the same in every file: serialised once
+    placeholder = Timezone()  # written empty, then replaced by ``tz``
     paths = []
     for vid, fname in calendar_filenames(problem).items():
         cal = volunteer_calendar(
-            problem, roster, vid, stamp=stamp, assignments=by_vol[vid], timezone=tz
+            problem, roster, vid, stamp=stamp, assignments=by_vol[vid], timezone=placeholder
         )
         path = directory / fname
-        path.write_bytes(cal.to_ical())
+        path.write_bytes(_with_timezone(cal.to_ical(), tz))
         paths.append(path)
     return paths
+
+
+def _with_timezone(ical: bytes, tz: bytes) -> bytes:
+    """``ical`` (written with an empty VTIMEZONE placeholder) with the serialised VTIMEZONE
+    ``tz`` in its place: what ``to_ical`` writes with the zone itself, without
+    serialising its transitions once per file."""
+    empty = b"BEGIN:VTIMEZONE\r\nEND:VTIMEZONE\r\n"
+    head, sep, tail = ical.partition(empty)
+    if not sep:
+        raise ValueError("calendar without its time zone placeholder")
+    return head + tz + tail

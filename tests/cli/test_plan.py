@@ -423,3 +423,10 @@ def test_the_solver_gets_what_loading_and_writing_leave_of_the_limit() -> None:
     # than the limit itself
     assert plan_cli.solver_budget(problem, 1.0, 0.9) == plan_cli.MIN_SOLVE
     assert plan_cli.solver_budget(problem, 0.2, 0.1) == 0.2
+
+
+def test_the_budget_counts_from_the_process_start() -> None:
+    from rota.cli.plan import _seconds_since_process_start
+
+    # this test process started seconds (at most minutes) ago: clamped to [0, 30]
+    assert 0 < _seconds_since_process_start() <= 30

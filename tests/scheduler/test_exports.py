@@ -170,6 +170,18 @@ def test_calendar_across_dst_keeps_offsets(tmp_path: Path) -> None:
     assert ends[1].utcoffset() == dt.timedelta(hours=2) and ends[1].hour == 9
 
 
+def test_written_calendar_equals_its_whole_serialisation(tmp_path: Path) -> None:
+    # write_calendars serialises the VTIMEZONE once and splices it into every file
+    from scheduler.exports.calendars import plan_timezone, volunteer_calendar
+
+    p = _problem(timezone="Europe/Berlin", horizon={"start": "2024-03-30", "days": 2})
+    roster = _roster(p, [(0, "v1"), (2, "v1"), (1, "v2")])
+    write_calendars(p, roster, tmp_path, stamp=STAMP)
+    for vid in ("v1", "v2", "v3"):
+        whole = volunteer_calendar(p, roster, vid, stamp=STAMP, timezone=plan_timezone(p))
+        assert (tmp_path / f"{vid}.ics").read_bytes() == whole.to_ical()
+
+
 def test_calendar_name_with_line_breaks_stays_one_line(tmp_path: Path) -> None:
     # a folded YAML title ends in a line break; a name may hold one: neither may reach
     # the unescaped X-WR-CALNAME property raw

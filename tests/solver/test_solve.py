@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+import solver.solve
 from scheduler.roster import Status
 from solver.solve import build_model, solve, solve_context
 from solver.types import Progress, SolveParams
@@ -139,3 +142,52 @@ def test_warm_start_roster_stands_when_the_full_model_finds_none(monkeypatch) ->
     assert sol.stats["roster_source"] == "warm start"
     assert sol.status is Status.feasible and sol.assignments
     assert sol.objective == sol.stats["warm_start_objective"]
+
+
+def _slow_builds(monkeypatch: pytest.MonkeyPatch, per_pair: float) -> None:
+    """Pretend the whole model builds at ``per_pair`` seconds a pair, and treat every
+    model as large (a restricted model exists)."""
+    monkeypatch.setattr(solver.solve, "WARM_START_MIN_PAIRS", 10)
+    monkeypatch.setattr(solver.solve, "BUILD_SECONDS_PER_PAIR", per_pair)
+    monkeypatch.setattr(solver.solve, "GUIDED", False)
+
+
+def test_whole_model_skipped_when_its_build_would_overrun(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    p = problem(volunteers={"people": people(30)}, horizon={"start": "2020-01-29", "days": 4})
+    _slow_builds(monkeypatch, per_pair=0.006)  # 360 pairs: 2.2 s + 1 s of search > 3 s
+    sol = solve(p, SolveParams(time_limit=3, workers=1))
+    assert str(sol.stats["full_model"]).startswith("skipped: about 2.2 s to build 360 pairs")
+    assert sol.status is Status.feasible and sol.stats["roster_source"] == "warm start"
+    assert sol.bound is None  # the restricted model proves nothing about the whole one
+    assert sol.seconds < 3
+
+
+def test_whole_model_built_when_it_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = problem(volunteers={"people": people(30)}, horizon={"start": "2020-01-29", "days": 4})
+    _slow_builds(monkeypatch, per_pair=1e-6)
+    sol = solve(p, SolveParams(time_limit=3, workers=1))
+    assert "full_model" not in sol.stats and sol.status is Status.optimal
+
+
+def test_plan_roster_starts_the_restricted_model_from_the_cheapest_hand_roster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scheduler.greedy import greedy
+    from solver import pipeline
+
+    p = problem(volunteers={"people": people(30)}, horizon={"start": "2020-01-29", "days": 4})
+    _slow_builds(monkeypatch, per_pair=0.006)
+    hints: list[frozenset[tuple[int, int]]] = []
+    real = solver.solve.solve
+
+    def spy(problem_: object, params: SolveParams) -> object:
+        hints.append(params.hint)
+        return real(problem_, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solver.solve, "solve", spy)
+    roster, _ = pipeline.plan_roster(p, SolveParams(time_limit=3, workers=1))
+    hand = pipeline.hand_rosters(p, frozenset(greedy(p)))
+    assert hints == [hand[0][2]]
+    assert roster.objective is not None and roster.objective <= hand[0][0]
