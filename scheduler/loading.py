@@ -154,6 +154,8 @@ def _csv_rows(path: Path, shown: str) -> tuple[list[tuple[int, dict[str, Any]]],
         unknown = [h for h in header if h not in _VOLUNTEER_FIELDS]
         for h in unknown:
             problems.append(Problem(shown, f"(header).{h}", "unknown column (misspelt?)", 1))
+        for h in sorted({h for h in header if header.count(h) > 1}):
+            problems.append(Problem(shown, f"(header).{h}", "column given more than once", 1))
         if problems:
             return [], problems
         for row in reader:
@@ -163,9 +165,9 @@ def _csv_rows(path: Path, shown: str) -> tuple[list[tuple[int, dict[str, Any]]],
                     Problem(shown, f"row {line}", "more cells than header columns", line)
                 )
                 continue
-            rows.append(
-                (line, {k: v.strip() for k, v in row.items() if v is not None and v.strip() != ""})
-            )
+            cells = {k: v.strip() for k, v in row.items() if v is not None and v.strip() != ""}
+            if cells:  # a row of empty cells (",,,," from a spreadsheet) is a blank line
+                rows.append((line, cells))
     return rows, problems
 
 
@@ -197,7 +199,10 @@ def _load_people(
                     src = src.model_copy(update={"csv": None})
             elif not is_current(config, csv_path):  # missing, or the recipe/sites changed
                 write_generated(config, csv_path)
-    if src.csv:
+    if src.csv and not csv_path.exists():
+        where = line_of(("volunteers", "csv"))
+        problems.append(Problem(file, "volunteers.csv", f"no such file: {csv_path}", where))
+    elif src.csv:
         rows, problems = _csv_rows(csv_path, shown)
         for line, row in rows:
             try:

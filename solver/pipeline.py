@@ -284,9 +284,14 @@ def _checked(problem: Problem, params: SolveParams, solution: Solution, version:
 
         bound = number(min(floor_bound(problem), solution.objective))
         stats["bound_source"] = "unavoidable shortfall"
+    status = solution.status
+    objective = solution.objective
+    proven = bound is not None and objective is not None and objective <= bound + COST_EPSILON
+    if status is Status.feasible and proven:  # the bound proves it optimal
+        status = Status.optimal
     roster = build_roster(
         problem,
-        status=solution.status,
+        status=status,
         objective=solution.objective,
         bound=bound,
         pairs=solution.assignments if solution.status.has_roster else (),

@@ -138,6 +138,15 @@ INVALID: list[tuple[str, Edit, str, str]] = [
         "before it starts",
     ),
     (
+        "demand-change-empty",
+        _append(
+            ("demand_changes",),
+            {"site": "exit-se", "from": "2020-01-30T00:00", "to": "2020-01-30T00:00", "set": 1},
+        ),
+        "demand_changes[0]",
+        "interval is empty",
+    ),
+    (
         "unknown-field",
         _set(("sites", 0, "needs"), 2),
         "sites[0].needs",

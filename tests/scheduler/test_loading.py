@@ -114,11 +114,24 @@ def test_csv_bad_interval_and_header(tmp_path: Path) -> None:
     assert [(p.path, p.line) for p in problems] == [("(header).colour", 1)]
     problems = _problems(_write(tmp_path, csv_text="name\nAnn\n"))
     assert "no `id` column" in problems[0].message
+    problems = _problems(_write(tmp_path, csv_text="id,name,id\nv1,Ann,v2\n"))
+    assert [(p.path, p.message) for p in problems] == [
+        ("(header).id", "column given more than once")
+    ]
+
+
+def test_a_row_of_empty_cells_is_a_blank_line(tmp_path: Path) -> None:
+    plan = load_plan(_write(tmp_path, csv_text="id,name,skills\nv1,Ann,\n,,\n , ,\nv2,Bo,\n"))
+    assert [v.id for v in plan.volunteers] == ["v1", "v2", "p1"]  # p1: inline in CONFIG
 
 
 def test_missing_csv_and_missing_config(tmp_path: Path) -> None:
-    (problem,) = _problems(_write(tmp_path, csv_text=None))
-    assert problem.path == "volunteers.csv" and problem.message == "no such file"
+    config = _write(tmp_path, csv_text=None)
+    (problem,) = _problems(config)
+    # the config names the file: its path, field and line, and the path looked for
+    assert (problem.file, problem.path) == (str(config), "volunteers.csv")
+    assert problem.message == f"no such file: {config.parent / 'data' / 'people.csv'}"
+    assert problem.line
     (problem,) = _problems(tmp_path / "nope.yaml")
     assert problem.file == str(tmp_path / "nope.yaml") and problem.message == "no such file"
 

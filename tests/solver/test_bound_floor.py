@@ -58,6 +58,16 @@ def test_bound_reported_when_the_solver_proves_none(monkeypatch: pytest.MonkeyPa
     assert "bound" in roster.to_json()
 
 
+def test_a_roster_at_its_floor_bound_is_optimal(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = problem(**{**BASE, "sites": [{"id": "s", "pattern": "one", "need": 1}]})
+    greedy_only = Solution(status=Status.unknown, objective=None, bound=None, assignments=(),
+                           seconds=0)  # fmt: skip
+    monkeypatch.setattr(solver.solve, "solve", lambda *_: greedy_only)
+    roster, _ = plan_roster(p, SolveParams(time_limit=1, workers=1))
+    assert roster.stats["roster_source"] == "greedy"
+    assert roster.objective == roster.bound == 0 and roster.status is Status.optimal
+
+
 def test_objective_and_bound_keys_are_always_written() -> None:
     data = json.loads(Roster(plan="p", status=Status.infeasible, explanation="why").to_json())
     assert list(data)[:5] == ["plan", "version", "status", "objective", "bound"]
