@@ -4,7 +4,8 @@
 volunteers who could work it on their own (availability, night_ok, hard
 travel limit, fixed days off, shift caps of 0, adopted sites, a shift longer
 than a day/week/total cap). Pairs that fail are never given a variable, so
-models stay sparse; ``ineligibility(v, o)`` tells why a pair was pruned.
+models stay sparse (:mod:`scheduler.eligible`, all volunteers at once);
+``ineligibility(v, o)`` tells why a pair was pruned, one pair at a time.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from scheduler.cost_range import check_cost_range
+from scheduler.eligible import eligible_volunteers
 from scheduler.expand import Occurrence, expand, localize
 from scheduler.geo import haversine_km
 from scheduler.limits import Limits, limits_for
@@ -146,14 +148,8 @@ def compile_plan(plan: Plan) -> Problem:
     sites = {s.id: s for s in config.sites}
     avail = [_spans(v.available, tz) for v in volunteers]
     unavail = [_spans(v.unavailable, tz) for v in volunteers]
-    max_km = config.rules.max_travel_km
-    eligible = tuple(
-        tuple(
-            i
-            for i, v in enumerate(volunteers)
-            if _reason(v, limits[i], o, sites[o.site], max_km, avail[i], unavail[i]) is None
-        )
-        for o in occurrences
+    eligible = eligible_volunteers(
+        occurrences, volunteers, limits, sites, avail, unavail, config.rules.max_travel_km
     )
     return Problem(
         plan=plan,

@@ -226,3 +226,17 @@ def test_checker_fairness_pool_is_the_eligible_set(cfg: dict[str, Any]) -> None:
     none: list[list[Any]] = [[] for _ in problem.volunteers]
     pool = fairness_pool(problem, none, limits, expand_config(problem.config))
     assert pool == {v for vols in problem.eligible for v in vols}
+
+
+@given(configs())
+def test_eligible_masks_agree_with_the_reasons_pair_by_pair(cfg: dict[str, Any]) -> None:
+    # compile_plan's vectorised eligibility (scheduler.eligible) and ineligibility(v, o),
+    # which says why one pair is out, apply the same rules
+    from scheduler.problem import ineligibility
+
+    problem = _problem(cfg)
+    for o, eligible in enumerate(problem.eligible):
+        by_reason = {
+            v for v in range(len(problem.volunteers)) if ineligibility(problem, v, o) is None
+        }
+        assert set(eligible) == by_reason, problem.occurrences[o].key
