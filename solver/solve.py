@@ -13,6 +13,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.cost import total_cost
@@ -191,19 +192,31 @@ PER_OCCURRENCE = 4  # candidates per person needed, cheapest first (at least 12)
 PER_VOLUNTEER = 6  # cheapest pairs kept for every volunteer (fairness needs them all)
 
 
+def site_costs(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """``(table, occurrence_site)``: ``table[v, k]`` is what one assignment at site ``k``
+    costs volunteer ``v`` alone (travel and preference), ``occurrence_site[o]`` the site
+    index of occurrence ``o``."""
+    w = problem.config.weights
+    vols = problem.volunteers
+    sites = list(problem.sites.values())
+    index = {s.id: k for k, s in enumerate(sites)}
+    table = np.zeros((len(vols), len(sites)), dtype=np.int64)
+    for k, site in enumerate(sites):
+        for v, vol in enumerate(vols):
+            d = travel_km(vol, site) if w.travel_km else None
+            pref = w.preference if vol.prefers and site.id not in vol.prefers else 0
+            table[v, k] = (0 if d is None else w.travel_km * round(d)) + pref
+    occ_site = np.array([index[o.site] for o in problem.occurrences], dtype=np.int64)
+    return table, occ_site
+
+
 def pair_cost(problem: Problem) -> Callable[[int, int], int]:
     """What working occurrence ``o`` costs volunteer ``v`` alone: travel and preference."""
-    w = problem.config.weights
-    occs, vols = problem.occurrences, problem.volunteers
-    km: dict[tuple[str, int], int] = {}
+    table, occ_site = site_costs(problem)
+    rows, at = table.tolist(), occ_site.tolist()
 
     def cost(o: int, v: int) -> int:
-        site = occs[o].site
-        if (site, v) not in km:
-            d = travel_km(vols[v], problem.sites[site])
-            km[(site, v)] = 0 if d is None else round(d)
-        pref = w.preference if vols[v].prefers and site not in vols[v].prefers else 0
-        return w.travel_km * km[(site, v)] + pref
+        return rows[v][at[o]]  # type: ignore[no-any-return]
 
     return cost
 
@@ -211,21 +224,33 @@ def pair_cost(problem: Problem) -> Callable[[int, int], int]:
 def candidate_pairs(problem: Problem, params: SolveParams) -> frozenset[Pair]:
     """A small set of promising pairs: per occurrence the cheapest volunteers (by travel
     and preference cost) for its need and for each required skill, per volunteer their
-    cheapest pairs, plus every hinted, fixed and previous pair."""
+    cheapest pairs, plus every hinted, fixed and previous pair. Ties go to the lower
+    volunteer (occurrence) index."""
     occs, vols = problem.occurrences, problem.volunteers
-    cost = pair_cost(problem)
+    table, occ_site = site_costs(problem)
     keep: set[Pair] = set(params.hint | params.fixed | (params.previous or frozenset()))
-    per_vol: list[list[tuple[int, int]]] = [[] for _ in vols]
+    skills = {s for o in occs for s, _ in o.require}
+    holds = {s: np.array([s in v.skills for v in vols], dtype=bool) for s in skills}
+    all_o: list[np.ndarray] = []
+    all_v: list[np.ndarray] = []
     for o, elig in enumerate(problem.eligible):
-        ranked = sorted(elig, key=lambda v: (cost(o, v), v))
-        keep.update((o, v) for v in ranked[: max(12, PER_OCCURRENCE * occs[o].need)])
+        if not elig:
+            continue
+        ev = np.asarray(elig, dtype=np.int64)
+        ranked = ev[np.lexsort((ev, table[ev, occ_site[o]]))]
+        chosen = [ranked[: max(12, PER_OCCURRENCE * occs[o].need)]]
         for skill, req in occs[o].require:
-            holders = [v for v in ranked if skill in vols[v].skills]
-            keep.update((o, v) for v in holders[: PER_OCCURRENCE * req + 2])
-        for v in elig:
-            per_vol[v].append((cost(o, v), o))
-    for v, options in enumerate(per_vol):
-        keep.update((o, v) for _, o in sorted(options)[:PER_VOLUNTEER])
+            chosen.append(ranked[holds[skill][ranked]][: PER_OCCURRENCE * req + 2])
+        keep.update((o, v) for v in np.concatenate(chosen).tolist())
+        all_o.append(np.full(len(ev), o, dtype=np.int64))
+        all_v.append(ev)
+    if all_v:
+        po, pv = np.concatenate(all_o), np.concatenate(all_v)
+        order = np.lexsort((po, table[pv, occ_site[po]], pv))  # by volunteer, cost, occurrence
+        pv, po = pv[order], po[order]
+        first = np.searchsorted(pv, pv, side="left")  # where each volunteer's run starts
+        take = np.arange(len(pv)) - first < PER_VOLUNTEER
+        keep.update(zip(po[take].tolist(), pv[take].tolist(), strict=True))
     return frozenset(keep)
 
 
@@ -246,6 +271,17 @@ def full_model_fits(problem: Problem, seconds: float, rate: float = BUILD_SECOND
     if problem.n_pairs <= WARM_START_MIN_PAIRS:
         return True
     return seconds >= rate * problem.n_pairs + MIN_FULL_SOLVE
+
+
+def _warm_fits(problem: Problem, deadline: float) -> bool:
+    """Whether the time left holds building the restricted model (its size estimated
+    from the needs and the pool) and half a second of search."""
+    occs = problem.occurrences
+    size = sum(
+        min(len(e), max(12, PER_OCCURRENCE * o.need))
+        for o, e in zip(occs, problem.eligible, strict=True)
+    ) + PER_VOLUNTEER * len(problem.volunteers)
+    return deadline - time.monotonic() >= BUILD_SECONDS_PER_PAIR * size + 0.5
 
 
 def warm_start(
@@ -308,7 +344,8 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
         return full_model_fits(problem, deadline - time.monotonic(), rate)
 
     warm = None
-    if problem.n_pairs > WARM_START_MIN_PAIRS and (params.time_limit >= 5 or not full_fits()):
+    large = problem.n_pairs > WARM_START_MIN_PAIRS
+    if large and (params.time_limit >= 5 or not full_fits()) and _warm_fits(problem, deadline):
         keep = candidate_pairs(problem, params)
         left = deadline - time.monotonic()
         # when the whole model will not fit, the restricted one gets all the time
