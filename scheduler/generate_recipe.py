@@ -97,6 +97,19 @@ def parse_recipe(data: Any, file: str = "<recipe>") -> Recipe:
         raise ConfigError(problems_from_validation(err, file, ("volunteers", "generate"))) from None
 
 
+def recipe_size(data: Any) -> int:
+    """How many volunteers a raw (unvalidated) recipe asks for: its pools' counts if it has
+    pools (a pool without ``count`` has none), else its own ``count``; 0 where unreadable."""
+    if not isinstance(data, dict):
+        return 0
+    pools = data.get("pools")
+    if isinstance(pools, (list, tuple)) and pools:
+        counts = [p.get("count", 0) if isinstance(p, dict) else 0 for p in pools]
+        return sum(c for c in counts if isinstance(c, int) and not isinstance(c, bool))
+    count = data.get("count", 0)
+    return count if isinstance(count, int) and not isinstance(count, bool) else 0
+
+
 def with_count(data: dict[str, Any], count: int) -> dict[str, Any]:
     """Override the size; pools are scaled in proportion (each keeps at least one)."""
     pools = data.get("pools") or ()

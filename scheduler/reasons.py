@@ -120,7 +120,13 @@ class Explainer:
         return g.cap_blocker(v, o)
 
     def _near(self, site: Site, limit: float) -> set[int]:
-        """Volunteers within ``limit`` km of the site, or with no known home (grid-assisted)."""
+        """Volunteers within ``limit`` km of the site, or with no known home (grid-assisted;
+        a lazily compiled city-scale problem answers from its eligibility index)."""
+        from scheduler.fast_compile import LazyEligible
+
+        if isinstance(self.problem.eligible, LazyEligible) and site.location is not None:
+            index = self.problem.eligible.index
+            return set(index.within(limit, site.location.lat, site.location.lon).tolist())
         if self._cells is None:
             self._cells, self._unlocated = {}, set()
             for v, vol in enumerate(self.problem.volunteers):

@@ -38,10 +38,15 @@ def regional_bound(
 
     t0 = time.monotonic()
     index = eligibility_index(problem)
-    counts, _ = index.scan()
     occs = problem.occurrences
     need, prio = need_priority(occs)
     n = staffed(len(occs), pairs)
+    # the staff of an occurrence are eligible for it (the checker holds the roster to
+    # that), so min(need, eligible) is the need wherever it is met: count only the short
+    counts = need.copy()
+    short = np.flatnonzero(n < need).tolist()
+    for o, c in index.counts(short).items():
+        counts[o] = c
     supply_o = prio * np.minimum(need, counts)
     cover_o = prio * np.minimum(need, n)
     by_site: dict[str, list[int]] = {}

@@ -22,7 +22,7 @@ from typing import Any
 from scheduler.expand import Occurrence
 from scheduler.models import Plan
 from scheduler.roster import Roster, Status
-from solver.decompose_parts import CityOptions, Pair
+from solver.decompose_parts import CityOptions, Pair, finish_reserve, optional_until
 
 
 @dataclass
@@ -68,19 +68,20 @@ def finish(
     t0 = time.monotonic()
     problem = compile_plan_fast(plan, lazy=True)
     stats["compile_seconds"] = round(time.monotonic() - t0, 3)
+    until = optional_until(options, finish_reserve(plan, sum(o.need for o in problem.occurrences)))
     merged = merge(plan, problem.occurrences, results)
     stats["merged_coverage"] = weighted_coverage(problem, merged)
     t1 = time.monotonic()
-    added = repair(problem, merged, seed=options.seed)
+    added = repair(problem, merged, seed=options.seed, until=until, at_least=REPAIR_MIN_SECONDS)
     stats["repair_added"] = len(added)
     stats["repair_seconds"] = round(time.monotonic() - t1, 3)
     t1 = time.monotonic()
-    improved, lns = lns_repair(problem, merged | added, seconds=options.lns_seconds)
+    improved, lns = lns_repair(problem, merged | added, seconds=_left(options.lns_seconds, until))
     pairs = frozenset(improved)
     stats.update(lns)
     stats["lns_seconds"] = round(time.monotonic() - t1, 3)
     t2 = time.monotonic()
-    bound, _rows = regional_bound(problem, regions, pairs)
+    bound, _rows = regional_bound(problem, regions, pairs, lp_seconds=_left(LP_SECONDS, until))
     stats["bound_seconds"] = round(time.monotonic() - t2, 3)
     coverage = weighted_coverage(problem, pairs)
     stats.update(
@@ -94,7 +95,7 @@ def finish(
         part_status={s: sum(r["status"] == s for r in results) for s in _statuses(results)},
     )
     t3 = time.monotonic()
-    pool = eligibility_index(problem).scan()[1]
+    pool = eligibility_index(problem).pool()
     staff = staff_by_occurrence(problem, pairs)
     cost = cost_terms(
         plan.config, problem.volunteers, problem.occurrences, staff, pool.nonzero()[0].tolist()
@@ -120,6 +121,18 @@ def finish(
         _raise_on_violations(check_roster(problem, roster))
         stats["check_seconds"] = round(time.monotonic() - t5, 3)
     return CityResult(roster=roster.model_copy(update={"stats": stats}), pairs=pairs, stats=stats)
+
+
+REPAIR_MIN_SECONDS = 2.0
+"""The cross-border repair visits short occurrences for at least this long even when the
+budget is spent: it is cheap next to the fixed work and fills most of what is short."""
+LP_SECONDS = 120.0
+"""Seconds for the coverage bound's LPs (regions without one keep their supply bound)."""
+
+
+def _left(seconds: float, until: float | None) -> float:
+    """``seconds``, or what is left until ``until`` (wall clock) if that is less (>= 0)."""
+    return seconds if until is None else max(0.0, min(seconds, until - time.time()))
 
 
 def _statuses(results: Iterable[dict[str, Any]]) -> list[str]:

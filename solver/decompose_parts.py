@@ -50,6 +50,27 @@ class CityOptions:
     check: bool = True
     lns_seconds: float = 60.0
     """Budget of the small CP-SAT re-solves of sites still short after the greedy repair."""
+    deadline: float | None = None
+    """Wall clock (``time.time()``) by which the run should have written its roster, or
+    None. The optional phases (the parts' CP-SAT, the repair, the LNS re-solves, the bound's
+    LPs) stop or are skipped so that the fixed work after them
+    (:func:`finish_reserve`) still fits; the roster stays valid whatever they got."""
+
+
+FINISH_SECONDS = (6e-5, 1.5e-4)
+"""Seconds of the fixed work after the optional phases (compiling the whole plan, cost,
+roster, checker, roster.json) per person-shift of need and per volunteer."""
+
+
+def finish_reserve(plan: Plan, need: int) -> float:
+    """Estimated seconds of the fixed work after the optional phases (``FINISH_SECONDS``)."""
+    per_need, per_volunteer = FINISH_SECONDS
+    return per_need * need + per_volunteer * len(plan.volunteers)
+
+
+def optional_until(options: CityOptions, reserve: float) -> float | None:
+    """Wall clock by which the optional phases must end (None without a deadline)."""
+    return None if options.deadline is None else options.deadline - reserve
 
 
 def sub_plan(plan: Plan, part: Part) -> Plan:
@@ -96,8 +117,14 @@ def prepare(plan: Plan, options: CityOptions) -> tuple[Split, list[dict], dict]:
     limit = options.part_time_limit
     mode = options.solver
     until = time.time() + POLISH_SHARE * options.time_limit - (time.monotonic() - t0)
+    reserve = finish_reserve(plan, sum(o.need for o in occurrences))
+    cp_sat_until = optional_until(options, reserve)
     payloads = [
-        {**part_payload(plan, part, limit, options.seed, mode), "polish_until": until}
+        {
+            **part_payload(plan, part, limit, options.seed, mode),
+            "polish_until": until,
+            "cp_sat_until": cp_sat_until,
+        }
         for part in split.parts
         if part.volunteers
     ]
@@ -107,6 +134,7 @@ def prepare(plan: Plan, options: CityOptions) -> tuple[Split, list[dict], dict]:
         "spare_volunteers": len(split.spare),
         "part_time_limit": limit,
         "part_solver": mode,
+        "finish_reserve": round(reserve, 3),
         "split_seconds": round(time.monotonic() - t0, 3),
     }
     return split, payloads, stats

@@ -51,6 +51,14 @@ def solve_part(payload: dict[str, Any]) -> dict[str, Any]:
     fits = until is not None and time.time() + limit < until
     polish = mode == "cp-sat" or (mode in ("gap-only", "auto") and short)
     polish = polish or (mode == "auto" and fits)
+    stop = payload.get("cp_sat_until")
+    if polish and stop is not None:
+        left = stop - time.time()
+        if left < MIN_PART_SECONDS and not _has_min_rules(problem):
+            polish = False  # the run's budget is spent: the greedy's roster stands
+            out["cp_sat_skipped"] = "budget"
+        else:
+            limit = max(MIN_PART_SECONDS, min(limit, left))
     out["cp_sat"] = bool(polish and problem.n_pairs)
     if out["cp_sat"]:
         from solver.solve import solve
@@ -69,6 +77,11 @@ def solve_part(payload: dict[str, Any]) -> dict[str, Any]:
     out["coverage"] = weighted_coverage(problem, pairs)
     out["seconds"] = round(time.monotonic() - t0, 3)
     return out
+
+
+MIN_PART_SECONDS = 1.0
+"""A part's CP-SAT is not started with less of the run's budget left than this (unless
+the part has min-type rules, which the greedy's roster may break)."""
 
 
 def _has_min_rules(problem: Any) -> bool:

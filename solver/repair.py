@@ -14,6 +14,7 @@ break those. It never staffs above need.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Iterable
 
 from scheduler.greedy import Grid
@@ -55,8 +56,20 @@ def _movable(problem: Problem, v: int) -> bool:
     return not (lim.min_total_minutes or lim.min_consecutive_days or lim.min_consecutive_days_off)
 
 
-def repair(problem: Problem, pairs: Iterable[Pair], *, seed: int = 1) -> set[Pair]:
-    """Pairs to add to ``pairs`` (which stay) so that fewer person-shifts are missing."""
+def repair(
+    problem: Problem,
+    pairs: Iterable[Pair],
+    *,
+    seed: int = 1,
+    until: float | None = None,
+    at_least: float = 0.0,
+) -> set[Pair]:
+    """Pairs to add to ``pairs`` (which stay) so that fewer person-shifts are missing.
+
+    With ``until`` (wall clock), no further short occurrence is visited after it, though
+    the visits get ``at_least`` seconds; every pair added before keeps every rule, so the
+    result is valid wherever it stops.
+    """
     del seed  # deterministic: ties broken by volunteer id
     pairs = set(pairs)
     grid = RepairGrid(problem)
@@ -68,7 +81,11 @@ def repair(problem: Problem, pairs: Iterable[Pair], *, seed: int = 1) -> set[Pai
     short = [o.index for o in occs if o.need > len(staff.get(o.index, ()))]
     short.sort(key=lambda o: (-occs[o].priority, grid.start[o], o))
     added: set[Pair] = set()
+    if until is not None:
+        until = max(until, time.time() + at_least)
     for o in short:
+        if until is not None and time.time() > until:
+            break
         occ = occs[o]
         on = staff.setdefault(o, set())
         cands = [v for v in problem.eligible[o] if v not in on and _movable(problem, v)]
@@ -93,6 +110,8 @@ def repair(problem: Problem, pairs: Iterable[Pair], *, seed: int = 1) -> set[Pai
 
 LNS_MAX_VOLUNTEERS = 400
 LNS_SITE_SECONDS = 8.0
+LNS_MIN_SECONDS = 1.0
+"""No site is re-solved with less of the LNS budget left than this."""
 
 
 def lns_repair(
@@ -112,8 +131,6 @@ def lns_repair(
     Greedy rosters miss mostly through runs of days (everyone rested on the same day):
     this puts the days off where they cost nothing. ``problem`` may be lazy.
     """
-    import time
-
     from scheduler.fast_compile import compile_plan_fast, eligibility_index
     from solver.decompose import sub_plan
     from solver.solve import solve
@@ -124,24 +141,28 @@ def lns_repair(
     pairs = set(pairs)
     occs, vols = problem.occurrences, problem.volunteers
     index = eligibility_index(problem)
-    counts, _ = index.scan()
     staff: dict[int, set[int]] = {}
     for o, v in pairs:
         staff.setdefault(o, set()).add(v)
+    short: dict[str, list[int]] = {}
     by_site: dict[str, list[int]] = {}
     for occ in occs:
         by_site.setdefault(occ.site, []).append(occ.index)
+        if len(staff.get(occ.index, ())) < occ.need:
+            short.setdefault(occ.site, []).append(occ.index)
+    # a fully staffed occurrence adds nothing to a site's gap: only the short are counted
+    counts = index.counts(o for site_short in short.values() for o in site_short)
 
     def gap(site: str) -> int:
         return sum(
             occs[o].priority
             * (min(occs[o].need, counts[o]) - min(occs[o].need, len(staff.get(o, ()))))
-            for o in by_site[site]
+            for o in short[site]
         )
 
     stats = {"lns_sites": 0, "lns_improved": 0, "lns_skipped_large": 0}
-    for site in sorted((s for s in by_site if gap(s) > 0), key=lambda s: (-gap(s), s)):
-        if time.monotonic() - t0 > seconds:
+    for site in sorted((s for s in short if gap(s) > 0), key=lambda s: (-gap(s), s)):
+        if seconds - (time.monotonic() - t0) < LNS_MIN_SECONDS:
             break
         mine = set(by_site[site])
         near: set[int] = set()
@@ -162,7 +183,7 @@ def lns_repair(
         fixed = frozenset(p for p in local if p[0] not in here)
         frozen = frozenset(o.index for o in sub.occurrences if o.index not in here)
         params = SolveParams(
-            time_limit=min(LNS_SITE_SECONDS, max(1.0, seconds - (time.monotonic() - t0))),
+            time_limit=min(LNS_SITE_SECONDS, max(0.1, seconds - (time.monotonic() - t0))),
             workers=1,
             seed=seed,
             hint=frozenset(local),

@@ -56,7 +56,12 @@ def _is_city_scale(config: Path) -> bool:
     people = src.get("people")
     count = len(people) if isinstance(people, list) else 0
     csv_name = src.get("csv")
-    if isinstance(csv_name, str):
+    if isinstance(csv_name, str) and isinstance(src.get("generate"), dict):
+        from scheduler.generate_recipe import recipe_size
+
+        # loading (re)writes a missing or stale CSV from the recipe: its size is the count
+        count += recipe_size(src["generate"])
+    elif isinstance(csv_name, str):
         path = config.parent / csv_name
         if path.is_file():
             try:
@@ -64,9 +69,6 @@ def _is_city_scale(config: Path) -> bool:
                     count += max(0, sum(1 for _ in fh) - 1)
             except OSError:
                 pass  # loading the config reports it (exit 2)
-        elif isinstance(src.get("generate"), dict):
-            wanted = src["generate"].get("count", 0)
-            count += wanted if isinstance(wanted, int) else 0
     return count >= CITY_SCALE_VOLUNTEERS
 
 
@@ -297,18 +299,17 @@ def plan(
          or time ran out first; DIR gets only roster.json (status infeasible/unknown,
          with the explanation) and earlier exports in DIR are removed
     """
-    started = time.monotonic() - _seconds_since_process_start()
+    since = _seconds_since_process_start()  # the budget counts from the process' start
+    started, started_wall = time.monotonic() - since, time.time() - since
     if _is_city_scale(config):
-        from rota.cli.plan_city import plan_city
+        from rota.cli.plan_city import run_city
 
         click.echo(
             f"{config}: city scale (>= {CITY_SCALE_VOLUNTEERS} volunteers): planning by zone "
             "as `rota plan-city` does (roster.json only)",
             err=True,
         )
-        click.get_current_context().invoke(
-            plan_city, config=config, out_dir=out_dir, time_limit=time_limit, seed=seed
-        )
+        run_city(config, out_dir, started=started_wall, time_limit=time_limit, seed=seed)
         return
     problem = _load(config)  # invalid input stops here: exit 2, nothing written
 

@@ -56,12 +56,49 @@ def plan_city(
     target_pairs: float,
     queue: str | None,
 ) -> None:
-    """Plan a city-scale CONFIG by parts (zones), merge, repair and check; write --out."""
+    """Plan a city-scale CONFIG by parts (zones), merge, repair and check; write --out.
+
+    --time-limit bounds the whole run: the parts' CP-SAT, the cross-border repair and its
+    re-solves and the bound's LPs get what loading, splitting and the parts' greedy
+    leave, less the estimated time of the fixed work after them (compiling the whole
+    plan, costing, checking, writing); they are cut short or skipped when it is spent.
+    """
+    if processes is not None and processes < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--processes")
+    run_city(
+        config,
+        out_dir,
+        started=time.time(),
+        distributed=distributed,
+        processes=processes,
+        time_limit=time_limit,
+        part_time_limit=part_time_limit,
+        seed=seed,
+        solver=solver,
+        target_pairs=target_pairs,
+        queue=queue,
+    )
+
+
+def run_city(
+    config: Path,
+    out_dir: Path,
+    *,
+    started: float,
+    time_limit: float,
+    seed: int = 1,
+    distributed: bool = False,
+    processes: int | None = None,
+    part_time_limit: float | None = None,
+    solver: str = "gap-only",
+    target_pairs: float = 150_000,
+    queue: str | None = None,
+) -> None:
+    """``rota plan-city`` (also ``rota plan`` at city scale): the run began at ``started``
+    (wall clock) and should end ``time_limit`` seconds after it."""
     from scheduler.loading import load_plan
     from solver.decompose import CityOptions
 
-    if processes is not None and processes < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--processes")
     conn = settings = None
     if distributed:  # fail on an unreachable Redis before loading 150,000 volunteers
         from workers.connection import RedisUnavailable, connect
@@ -82,6 +119,7 @@ def plan_city(
         seed=seed,
         target_pairs=target_pairs,
         solver=solver,
+        deadline=started + time_limit,
     )
     if conn is not None and settings is not None:
         from workers.fanout import CityRunFailed, plan_city_distributed

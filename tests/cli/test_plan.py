@@ -432,3 +432,18 @@ def test_the_budget_counts_from_the_process_start() -> None:
 
     # this test process started seconds (at most minutes) ago: clamped to [0, 30]
     assert 0 < _seconds_since_process_start() <= 30
+
+
+def test_city_scale_counted_from_the_recipe_before_its_csv_exists(tmp_path: Path) -> None:
+    """A fresh checkout has no generated CSV yet: the recipe's pools say how many there are."""
+    from rota.cli.plan import _is_city_scale
+
+    def config(generate: dict[str, Any]) -> Path:
+        path = tmp_path / f"c{len(list(tmp_path.iterdir()))}.yaml"
+        path.write_text(yaml.safe_dump({"volunteers": {"csv": "gen/v.csv", "generate": generate}}))
+        return path
+
+    assert _is_city_scale(config({"seed": 1, "pools": [{"count": 3000}, {"count": 2500}]}))
+    assert not _is_city_scale(config({"seed": 1, "pools": [{"count": 3000}, {"id_prefix": "x"}]}))
+    assert _is_city_scale(config({"seed": 1, "count": 5000}))
+    assert not _is_city_scale(config({"seed": 1, "count": 4999}))
