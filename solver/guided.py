@@ -68,7 +68,7 @@ without them 2 476). But the vertex then breaks rest (123 of S1's cliques), its 
 is smaller, and phase 1 on it ends higher at 30 s (S1 2 437-2 471 against 2 404-2 413):
 so the vertex gets them back when there is time (RESTORE_SHARE; S1 2 403 when it
 did)."""
-RESTORE_SHARE = 0.6
+RESTORE_SHARE = 0.7
 """The vertex gets the left-out rows it breaks back (``lp_relaxation``'s
 ``restore_within``) only while this share of the time limit has not passed."""
 RESTRICTED_SHARE = 0.8

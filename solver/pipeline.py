@@ -35,8 +35,8 @@ MOVES_SHARE = 0.02
 """Single moves onto short shifts after the search (:mod:`solver.moves`), for at most
 MOVES_SECONDS and this share of the time limit (QA's 70 %-cover config: 5 moves in 0.07 s,
 626 482 -> 621 816)."""
-SWAPS_SECONDS = 1.5
-SWAPS_SHARE = 0.05
+SWAPS_SECONDS = 0.6
+SWAPS_SHARE = 0.02
 """On plain plans searched by CP-SAT, min(SWAPS_SECONDS, this share of the time limit) is
 kept back for swaps and replacements after the search (:mod:`solver.swaps`)."""
 FILL_MIN_PAIRS = 8_000
@@ -224,22 +224,28 @@ def plan_roster(
     t0 = time.monotonic()
     hinted_by_greedy = not params.hint
     params = with_hint(problem, params)
-    # the hand rosters come first, so that the search gets exactly the time they leave
-    hand = hand_rosters(problem, params.hint) if hinted_by_greedy and is_plain(params) else []
+    fallback = hinted_by_greedy and is_plain(params)
+    hand: list[tuple[float, str, frozenset[Pair]]] = []
     fill_seconds = swap_seconds = 0.0
     if rows_apply(problem, params):
         solution = solve_by_rows(problem, params)
     else:
-        if hinted_by_greedy and is_plain(params) and problem.n_pairs > FILL_MIN_PAIRS:
+        if fallback and problem.n_pairs > FILL_MIN_PAIRS:
             fill_seconds = FILL_SHARE * params.time_limit
         swap_seconds = _swap_seconds(problem, params)
+        searched_params = params
+        if fallback and not full_model_fits(problem, params.time_limit):
+            # only a restricted model will be solved: start it from the cheapest hand
+            # roster, made first so that the search gets exactly the time it leaves
+            hand = hand_rosters(problem, params.hint)
+            searched_params = dataclasses.replace(params, hint=hand[0][2])
         limit = t0 + params.time_limit - time.monotonic() - fill_seconds - swap_seconds
-        searched_params = dataclasses.replace(params, time_limit=max(MIN_SEARCH_SECONDS, limit))
-        if hand and not full_model_fits(problem, limit):
-            # only a restricted model will be solved: start it from the cheapest hand roster
-            searched_params = dataclasses.replace(searched_params, hint=hand[0][2])
+        searched_params = dataclasses.replace(
+            searched_params, time_limit=max(MIN_SEARCH_SECONDS, limit)
+        )
         solution = solve(problem, searched_params)
-    if hand:
+    if fallback:
+        hand = hand or hand_rosters(problem, params.hint)
         solution = greedy_fallback(problem, solution, hand, version) or solution
     if fill_seconds and solution.status.has_roster:
         from solver.fill import fill
