@@ -150,14 +150,19 @@ class ProgressView:
 
 def _seconds_since_process_start() -> float:
     """How long this process has run (interpreter start and imports included), from
-    /proc on Linux; 0 where that cannot be read."""
+    /proc on Linux; 0 where that cannot be read, or where it is too long for a start-up
+    (the command invoked inside a long-running process, as tests do)."""
     try:
         fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
         started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: ticks after boot
         uptime = float(Path("/proc/uptime").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return 0.0
-    return min(30.0, max(0.0, uptime - started))
+    since = max(0.0, uptime - started)
+    return since if since <= MAX_STARTUP_SECONDS else 0.0
+
+
+MAX_STARTUP_SECONDS = 10.0
 
 
 RUN_RESERVE = 0.6
