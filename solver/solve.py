@@ -285,11 +285,16 @@ def _warm_fits(problem: Problem, deadline: float) -> bool:
 
 
 def warm_start(
-    problem: Problem, params: SolveParams, seconds: float, keep: frozenset[Pair] | None = None
+    problem: Problem,
+    params: SolveParams,
+    seconds: float,
+    keep: frozenset[Pair] | None = None,
+    deadline: float | None = None,
 ) -> tuple[Solution | None, float]:
     """Solve ``problem`` restricted to :func:`candidate_pairs` (a far smaller model) to
     get a good roster fast; it is feasible for the full problem (only pairs are
-    removed) and its cost is the same, so it becomes the full solve's hint. Also returns
+    removed) and its cost is the same, so it becomes the full solve's hint. The search
+    gets ``seconds``, and ends by ``deadline`` however long the build took. Also returns
     the seconds the restricted model took to build."""
     keep = candidate_pairs(problem, params) if keep is None else keep
     sub_problem = restricted(problem, lambda o, v: (o, v) in keep)
@@ -304,6 +309,8 @@ def warm_start(
     t0 = time.monotonic()
     ctx = build_model(sub_problem, sub)
     built = time.monotonic() - t0
+    if deadline is not None:
+        seconds = max(0.1, min(seconds, deadline - time.monotonic()))
     solution = solve_context(ctx, seconds)
     return (solution if solution.status.has_roster else None), built
 
@@ -351,7 +358,7 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
         # when the whole model will not fit, the restricted one gets all the time
         seconds = params.time_limit * WARM_START_SHARE if full_fits() else left - rate * len(keep)
         if seconds >= 0.5:
-            warm, built = warm_start(problem, params, seconds, keep)
+            warm, built = warm_start(problem, params, seconds, keep, deadline)
             rate = max(rate, built / max(1, len(keep)))
             warm_stats["warm_start_build_seconds"] = round(built, 3)
         if warm is not None:
