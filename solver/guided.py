@@ -45,12 +45,13 @@ from scheduler.cost import total_cost
 from scheduler.greedy import greedy
 from scheduler.problem import Problem
 from scheduler.roster import Status
+from solver.candidates import pair_cost
 from solver.model import add_hint, build_model
 from solver.objective import to_cost
 from solver.pipeline import is_plain
 from solver.relax import Relaxation, lp_relaxation
 from solver.restrict import restricted
-from solver.solve import pair_cost, solve_context
+from solver.solve import solve_context
 from solver.types import Pair, Progress, Solution, SolveParams
 from solver.variables import ModelContext
 

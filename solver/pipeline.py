@@ -101,7 +101,7 @@ def hand_rosters(
     against 7 942 (S1's and S8's leave skills short, Lianyungang's shifts)."""
     from scheduler.cost import cost_breakdown, number
     from scheduler.greedy import greedy
-    from solver.solve import pair_cost
+    from solver.candidates import pair_cost
 
     rated = []
     for source, pairs in (

@@ -13,12 +13,12 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.cost import total_cost
-from scheduler.problem import Problem, travel_km
+from scheduler.problem import Problem
 from scheduler.roster import Status
+from solver.candidates import PER_OCCURRENCE, PER_VOLUNTEER, candidate_pairs
 from solver.model import build_model
 from solver.objective import to_cost
 from solver.restrict import restricted
@@ -188,72 +188,6 @@ WARM_START_MIN_PAIRS = 8_000
 GUIDED = True
 """Solve large models LP-guided (:mod:`solver.guided`) before the warm-start path."""
 WARM_START_SHARE = 0.5
-PER_OCCURRENCE = 4  # candidates per person needed, cheapest first (at least 12)
-PER_VOLUNTEER = 6  # cheapest pairs kept for every volunteer (fairness needs them all)
-
-
-def site_costs(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
-    """``(table, occurrence_site)``: ``table[v, k]`` is what one assignment at site ``k``
-    costs volunteer ``v`` alone (travel and preference), ``occurrence_site[o]`` the site
-    index of occurrence ``o``."""
-    w = problem.config.weights
-    vols = problem.volunteers
-    sites = list(problem.sites.values())
-    index = {s.id: k for k, s in enumerate(sites)}
-    table = np.zeros((len(vols), len(sites)), dtype=np.int64)
-    for k, site in enumerate(sites):
-        for v, vol in enumerate(vols):
-            d = travel_km(vol, site) if w.travel_km else None
-            pref = w.preference if vol.prefers and site.id not in vol.prefers else 0
-            table[v, k] = (0 if d is None else w.travel_km * round(d)) + pref
-    occ_site = np.array([index[o.site] for o in problem.occurrences], dtype=np.int64)
-    return table, occ_site
-
-
-def pair_cost(problem: Problem) -> Callable[[int, int], int]:
-    """What working occurrence ``o`` costs volunteer ``v`` alone: travel and preference."""
-    table, occ_site = site_costs(problem)
-    rows, at = table.tolist(), occ_site.tolist()
-
-    def cost(o: int, v: int) -> int:
-        return rows[v][at[o]]  # type: ignore[no-any-return]
-
-    return cost
-
-
-def candidate_pairs(problem: Problem, params: SolveParams) -> frozenset[Pair]:
-    """A small set of promising pairs: per occurrence the cheapest volunteers (by travel
-    and preference cost) for its need and for each required skill, per volunteer their
-    cheapest pairs, plus every hinted, fixed and previous pair. Ties go to the lower
-    volunteer (occurrence) index."""
-    occs, vols = problem.occurrences, problem.volunteers
-    table, occ_site = site_costs(problem)
-    keep: set[Pair] = set(params.hint | params.fixed | (params.previous or frozenset()))
-    skills = {s for o in occs for s, _ in o.require}
-    holds = {s: np.array([s in v.skills for v in vols], dtype=bool) for s in skills}
-    all_o: list[np.ndarray] = []
-    all_v: list[np.ndarray] = []
-    for o, elig in enumerate(problem.eligible):
-        if not elig:
-            continue
-        ev = np.asarray(elig, dtype=np.int64)
-        ranked = ev[np.lexsort((ev, table[ev, occ_site[o]]))]
-        chosen = [ranked[: max(12, PER_OCCURRENCE * occs[o].need)]]
-        for skill, req in occs[o].require:
-            chosen.append(ranked[holds[skill][ranked]][: PER_OCCURRENCE * req + 2])
-        keep.update((o, v) for v in np.concatenate(chosen).tolist())
-        all_o.append(np.full(len(ev), o, dtype=np.int64))
-        all_v.append(ev)
-    if all_v:
-        po, pv = np.concatenate(all_o), np.concatenate(all_v)
-        order = np.lexsort((po, table[pv, occ_site[po]], pv))  # by volunteer, cost, occurrence
-        pv, po = pv[order], po[order]
-        first = np.searchsorted(pv, pv, side="left")  # where each volunteer's run starts
-        take = np.arange(len(pv)) - first < PER_VOLUNTEER
-        keep.update(zip(po[take].tolist(), pv[take].tolist(), strict=True))
-    return frozenset(keep)
-
-
 BUILD_SECONDS_PER_PAIR = 60e-6
 """Model building, seconds per volunteer-shift pair, until a build on this machine
 measured it (c13 of QA, 160 080 pairs: 8-13 s on a loaded 2-core VM)."""

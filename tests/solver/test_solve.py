@@ -107,13 +107,14 @@ def test_minimum_for_volunteer_who_can_never_work_is_explained() -> None:
 
 def test_warm_start_on_candidate_pairs_then_full_model(monkeypatch) -> None:
     import solver.solve as solve_module
+    from solver import candidates
 
     monkeypatch.setattr(solve_module, "WARM_START_MIN_PAIRS", 0)
     monkeypatch.setattr(solve_module, "GUIDED", False)
-    monkeypatch.setattr(solve_module, "PER_OCCURRENCE", 1)
-    monkeypatch.setattr(solve_module, "PER_VOLUNTEER", 1)
+    monkeypatch.setattr(candidates, "PER_OCCURRENCE", 1)
+    monkeypatch.setattr(candidates, "PER_VOLUNTEER", 1)
     p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(20)})
-    keep = solve_module.candidate_pairs(p, SolveParams())
+    keep = candidates.candidate_pairs(p, SolveParams())
     assert len(keep) < p.n_pairs  # the warm-start model really is smaller
     assert all(sum((o, v) in keep for v in p.eligible[o]) >= 12 for o in range(len(p.occurrences)))
     sol = run(p, time_limit=5)
