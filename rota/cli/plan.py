@@ -261,8 +261,10 @@ def _summary(problem: Problem, roster: Roster, seconds: float, written: list[Pat
     type=click.FloatRange(min=0, min_open=True),
     default=30.0,
     show_default=True,
-    help="seconds for the whole run (loading, solving, writing): the solver gets what "
-    "loading leaves, less a reserve for writing the exports",
+    help="seconds for the whole run, from the process' start (loading, solving, writing): "
+    "the solver gets what start-up and loading leave, less a reserve for writing the "
+    "exports; on large models a restricted model is solved when the whole one would not "
+    "build in time",
 )
 @click.option(
     "--workers",
