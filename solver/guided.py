@@ -69,9 +69,12 @@ without them 2 476). But the vertex then breaks rest (123 of S1's cliques), its 
 is smaller, and phase 1 on it ends higher at 30 s (S1 2 437-2 471 against 2 404-2 413):
 so the vertex gets them back when there is time (RESTORE_SHARE; S1 2 403 when it
 did)."""
-RESTORE_SHARE = 0.7
+RESTORE_SHARE = 0.75
 """The vertex gets the left-out rows it breaks back (``lp_relaxation``'s
-``restore_within``) only while this share of the time limit has not passed."""
+``restore_within``) only while this share of the time limit has not passed: as long as
+the LP itself may take (LP_SHARE). On a slower EPYC, S1's LP took 8-14 s and the restore
+7 s more; at 0.6 it was skipped and S1 ended at 2 428-2 438, at 0.7 it failed once in
+six runs (2 437), at 0.75 it held in four of four (2 391-2 395)."""
 RESTRICTED_SHARE = 0.8
 """Share of the time left after the LP for the restricted (vertex support) problem and,
 once it stalls, the widened one; the rest goes to the full model."""
