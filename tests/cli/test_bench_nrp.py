@@ -35,7 +35,9 @@ def test_natural_order():
 @pytest.mark.parametrize("method", ["cp-sat", "lns"])
 def test_instance1_solved_to_best_known_and_summarised(tmp_path: Path, method: str):
     out = tmp_path / "out"
-    result = run(str(INSTANCE1), "--time-limit", "5", "--workers", "1", "--out", str(out),
+    # a generous limit: the solve stops once optimality is proven (about 2 s), and a
+    # loaded CI machine must not turn that proof into a timing failure
+    result = run(str(INSTANCE1), "--time-limit", "60", "--workers", "1", "--out", str(out),
                  "--method", method)  # fmt: skip
     assert result.exit_code == 0, result.output
     record = json.loads((out / "Instance1.json").read_text())
