@@ -1,9 +1,10 @@
-"""``compile_plan`` for city-scale plans: the same eligibility, vectorised with numpy.
+"""Eligibility vectorised with numpy: what :func:`scheduler.problem.compile_plan` uses.
 
-:func:`scheduler.problem.compile_plan` tests every (volunteer, occurrence) pair in Python,
-which is fine for thousands of volunteers and hopeless for 150,000 x 70,000.
+:func:`scheduler.problem.ineligibility` tests one (volunteer, occurrence) pair in Python,
+which is fine for explaining a pair and hopeless for 150,000 x 70,000.
 :class:`EligibilityIndex` answers the same question (``tests/solver/test_decompose.py``
-compares them) by splitting the test in two:
+and ``tests/scheduler/test_properties.py`` compare it with ``ineligibility`` pair by pair)
+by splitting the test in two:
 
 * per **site** (travel limit, adopted sites): volunteers sorted by latitude, so only the
   band of latitudes within ``max_travel_km`` is measured (chord lengths on the unit
@@ -14,8 +15,8 @@ compares them) by splitting the test in two:
   volunteers that have them.
 
 An occurrence's eligible volunteers are its site's members that its slot allows.
-:func:`compile_plan_fast` returns a :class:`~scheduler.problem.Problem` identical to
-``compile_plan``'s; with ``lazy=True`` its ``eligible`` is a read-only sequence computed
+:func:`compile_plan_fast` returns the :class:`~scheduler.problem.Problem` (what
+``compile_plan`` returns); with ``lazy=True`` its ``eligible`` is a read-only sequence computed
 per occurrence on access (city scale: a billion pairs never exist at once).
 """
 
@@ -123,7 +124,7 @@ class EligibilityIndex:
         Only the band of latitudes in reach is looked at (a contiguous slice of the
         volunteers sorted by latitude), by chord length on the unit sphere; the few within
         ``_GUARD_KM`` of the limit are re-measured with :func:`scheduler.geo.haversine_km`,
-        as ``compile_plan`` measures them, so the result is exact.
+        as ``ineligibility`` measures them, so the result is exact.
         """
         band = max_km / (math.pi * EARTH_RADIUS_KM / 180.0) + 1e-6
         lo = int(np.searchsorted(self.lat_sorted, s_lat - band, side="left"))
@@ -257,7 +258,7 @@ class _Windows:
     """The volunteers with their own availability columns, flattened into arrays.
 
     Availability windows (a shift must lie inside one), unavailability windows (a shift
-    must not overlap one), days off and shift caps of 0, as ``compile_plan`` tests them.
+    must not overlap one), days off and shift caps of 0, as ``ineligibility`` tests them.
     """
 
     n: int
@@ -348,7 +349,7 @@ class LazyEligible(Sequence[tuple[int, ...]]):
 
 
 def compile_plan_fast(plan: Plan, *, lazy: bool = False) -> Problem:
-    """The same Problem as ``compile_plan(plan)``, eligibility computed with numpy."""
+    """The compiled Problem of ``plan`` (``compile_plan``'s), eligibility by the index."""
     occurrences = expand(plan.config)
     check_cost_range(plan, occurrences)
     index = EligibilityIndex(plan, occurrences)

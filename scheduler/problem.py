@@ -4,7 +4,7 @@
 volunteers who could work it on their own (availability, night_ok, hard
 travel limit, fixed days off, shift caps of 0, adopted sites, a shift longer
 than a day/week/total cap). Pairs that fail are never given a variable, so
-models stay sparse (:mod:`scheduler.eligible`, all volunteers at once);
+models stay sparse (:mod:`scheduler.fast_compile`, all volunteers at once);
 ``ineligibility(v, o)`` tells why a pair was pruned, one pair at a time.
 """
 
@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from scheduler.cost_range import check_cost_range
-from scheduler.eligible import eligible_volunteers
-from scheduler.expand import Occurrence, expand, localize
+from scheduler.expand import Occurrence, localize
 from scheduler.geo import haversine_km
-from scheduler.limits import Limits, limits_for
+from scheduler.limits import Limits
 from scheduler.models import Config, Plan, Site, Volunteer
 
 
@@ -139,24 +137,9 @@ def ineligibility(problem: Problem, v: int, o: int) -> str | None:
 
 
 def compile_plan(plan: Plan) -> Problem:
-    config = plan.config
-    tz = ZoneInfo(config.timezone)
-    occurrences = expand(config)
-    check_cost_range(plan, occurrences)
-    volunteers = plan.volunteers
-    limits = tuple(limits_for(v, config.rules) for v in volunteers)
-    sites = {s.id: s for s in config.sites}
-    avail = [_spans(v.available, tz) for v in volunteers]
-    unavail = [_spans(v.unavailable, tz) for v in volunteers]
-    eligible = eligible_volunteers(
-        occurrences, volunteers, limits, sites, avail, unavail, config.rules.max_travel_km
-    )
-    return Problem(
-        plan=plan,
-        tz=tz,
-        occurrences=occurrences,
-        volunteers=volunteers,
-        limits=limits,
-        sites=sites,
-        eligible=eligible,
-    )
+    """Expand ``plan`` and compute every occurrence's eligible volunteers with
+    :class:`scheduler.fast_compile.EligibilityIndex` (numpy, per site and per time slot);
+    :func:`ineligibility` applies the same rules one pair at a time."""
+    from scheduler.fast_compile import compile_plan_fast  # deferred: it imports this module
+
+    return compile_plan_fast(plan)

@@ -229,9 +229,9 @@ def test_checker_fairness_pool_is_the_eligible_set(cfg: dict[str, Any]) -> None:
 
 
 @given(configs())
-def test_eligible_masks_agree_with_the_reasons_pair_by_pair(cfg: dict[str, Any]) -> None:
-    # compile_plan's vectorised eligibility (scheduler.eligible) and ineligibility(v, o),
-    # which says why one pair is out, apply the same rules
+def test_compiled_eligibility_agrees_with_the_reasons_pair_by_pair(cfg: dict[str, Any]) -> None:
+    # compile_plan's vectorised eligibility (scheduler.fast_compile) and ineligibility(v,
+    # o), which says why one pair is out, apply the same rules
     from scheduler.problem import ineligibility
 
     problem = _problem(cfg)

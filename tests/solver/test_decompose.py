@@ -14,9 +14,10 @@ import yaml
 from scheduler.expand import expand
 from scheduler.fast_compile import compile_plan_fast
 from scheduler.greedy import greedy
+from scheduler.limits import limits_for
 from scheduler.loading import plan_from_dict
 from scheduler.models import Plan
-from scheduler.problem import compile_plan
+from scheduler.problem import Problem, compile_plan, ineligibility
 from solver.bound import coverage_bound, weighted_coverage
 from solver.decompose import CityOptions, merge, plan_city, prepare, run_local, solve_part, sub_plan
 from solver.split import split_plan
@@ -95,12 +96,22 @@ def city() -> Plan:
     return plan_from_dict(small_city())
 
 
-def test_fast_compile_equals_compile_plan(city: Plan) -> None:
-    fast, slow = compile_plan_fast(city), compile_plan(city)
-    assert fast.eligible == slow.eligible
-    assert fast.occurrences == slow.occurrences
-    assert fast.limits == slow.limits
-    assert slow.n_pairs > 0
+def _pair_by_pair(problem: Problem) -> tuple[tuple[int, ...], ...]:
+    """Eligibility by ``ineligibility``: the rules applied to one pair at a time."""
+    everyone = range(len(problem.volunteers))
+    return tuple(
+        tuple(v for v in everyone if ineligibility(problem, v, o) is None)
+        for o in range(len(problem.occurrences))
+    )
+
+
+def test_fast_compile_equals_the_rules_pair_by_pair(city: Plan) -> None:
+    fast = compile_plan_fast(city)
+    assert fast.eligible == _pair_by_pair(fast)
+    assert tuple(compile_plan_fast(city, lazy=True).eligible) == fast.eligible
+    assert fast.occurrences == expand(city.config)
+    assert fast.limits == tuple(limits_for(v, city.config.rules) for v in city.volunteers)
+    assert fast.n_pairs > 0
 
 
 def test_fast_compile_with_windows_days_off_and_adoption() -> None:
@@ -112,7 +123,8 @@ def test_fast_compile_with_windows_days_off_and_adoption() -> None:
         p["days_off"] = "2022-04-06"
         p["max_shifts"] = "night=0"
     plan = plan_from_dict(cfg)
-    assert compile_plan_fast(plan).eligible == compile_plan(plan).eligible
+    fast = compile_plan_fast(plan)
+    assert fast.eligible == _pair_by_pair(fast)
 
 
 def test_split_gives_each_volunteer_one_part(city: Plan) -> None:
