@@ -32,8 +32,9 @@ from collections import Counter
 
 import numpy as np
 
-from scheduler.cost import km_rounded, total_cost
+from scheduler.cost import total_cost
 from scheduler.problem import Problem
+from solver.candidates import site_costs
 from solver.moves import _rebuild
 from solver.repair import RepairGrid, _movable
 from solver.types import Pair
@@ -58,28 +59,17 @@ class _State:
 
     def __init__(self, problem: Problem, pairs: set[Pair]) -> None:
         occs, vols = problem.occurrences, problem.volunteers
-        w = problem.config.weights
         self.problem = problem
         nv, no = len(vols), len(occs)
-        site_ix = {s.id: k for k, s in enumerate(problem.config.sites)}
-        self.site = np.array([site_ix[o.site] for o in occs], dtype=np.int64)
+        # per (volunteer, site): travel + preference of one assignment there
+        table, self.site = site_costs(problem)
+        self.pc = table.astype(np.float64)
         self.minutes = np.array([o.minutes for o in occs], dtype=np.int64)
         self.elig = np.zeros((nv, no), dtype=bool)
         for o, e in enumerate(problem.eligible):
             self.elig[list(e), o] = True
         self.movable = np.array([_movable(problem, v) for v in range(nv)], dtype=bool)
         self.pool = self.elig.any(axis=1)
-        # per (volunteer, site): travel + preference of one assignment there
-        sites = problem.config.sites
-        self.pc = np.zeros((nv, len(sites)), dtype=np.float64)
-        for v, vol in enumerate(vols):
-            if not self.pool[v]:
-                continue
-            for k, s in enumerate(sites):
-                c = w.travel_km * km_rounded(vol, s) if w.travel_km else 0
-                if vol.prefers and s.id not in vol.prefers:
-                    c += w.preference
-                self.pc[v, k] = c
         # teams that pay per lone member; a team of one pays on each of its member's shifts
         size = Counter(v.team for v in vols if v.team)
         teams = sorted(t for t, n in size.items() if n > 1)
