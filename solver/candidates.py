@@ -16,8 +16,24 @@ import numpy as np
 from scheduler.problem import Problem, travel_km
 from solver.types import Pair, SolveParams
 
-PER_OCCURRENCE = 4  # candidates per person needed, cheapest first (at least 12)
+PER_OCCURRENCE = 4  # candidates per person needed, cheapest first...
+MIN_PER_OCCURRENCE = 12  # ...and at least this many
 PER_VOLUNTEER = 6  # cheapest pairs kept for every volunteer (fairness needs them all)
+
+
+def _per_occurrence(need: int) -> int:
+    """How many of an occurrence's cheapest volunteers are kept."""
+    return max(MIN_PER_OCCURRENCE, PER_OCCURRENCE * need)
+
+
+def estimated_size(problem: Problem) -> int:
+    """About how many pairs :func:`candidate_pairs` keeps, counting neither the skill
+    holders nor the hinted pairs (S1: 4 704 against the 5 934 it keeps)."""
+    kept = sum(
+        min(len(e), _per_occurrence(o.need))
+        for o, e in zip(problem.occurrences, problem.eligible, strict=True)
+    )
+    return kept + PER_VOLUNTEER * len(problem.volunteers)
 
 
 def site_costs(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +82,7 @@ def candidate_pairs(problem: Problem, params: SolveParams) -> frozenset[Pair]:
             continue
         ev = np.asarray(elig, dtype=np.int64)
         ranked = ev[np.lexsort((ev, table[ev, occ_site[o]]))]
-        chosen = [ranked[: max(12, PER_OCCURRENCE * occs[o].need)]]
+        chosen = [ranked[: _per_occurrence(occs[o].need)]]
         for skill, req in occs[o].require:
             chosen.append(ranked[holds[skill][ranked]][: PER_OCCURRENCE * req + 2])
         keep.update((o, v) for v in np.concatenate(chosen).tolist())

@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver.candidates import PER_OCCURRENCE, PER_VOLUNTEER, candidate_pairs
+from solver.candidates import candidate_pairs, estimated_size
 from solver.model import build_model
 from solver.objective import to_cost
 from solver.restrict import restricted
@@ -210,12 +210,7 @@ def full_model_fits(problem: Problem, seconds: float, rate: float = BUILD_SECOND
 def _warm_fits(problem: Problem, deadline: float) -> bool:
     """Whether the time left holds building the restricted model (its size estimated
     from the needs and the pool) and half a second of search."""
-    occs = problem.occurrences
-    size = sum(
-        min(len(e), max(12, PER_OCCURRENCE * o.need))
-        for o, e in zip(occs, problem.eligible, strict=True)
-    ) + PER_VOLUNTEER * len(problem.volunteers)
-    return deadline - time.monotonic() >= BUILD_SECONDS_PER_PAIR * size + 0.5
+    return deadline - time.monotonic() >= BUILD_SECONDS_PER_PAIR * estimated_size(problem) + 0.5
 
 
 def warm_start(
