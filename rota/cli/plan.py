@@ -148,6 +148,10 @@ class ProgressView:
                 click.echo(self.line(), err=True)
 
 
+MAX_STARTUP_SECONDS = 10.0
+"""A process older than this is not starting up: the command runs inside another."""
+
+
 def _seconds_since_process_start() -> float:
     """How long this process has run (interpreter start and imports included), from
     /proc on Linux; 0 where that cannot be read, or where it is too long for a start-up
@@ -160,9 +164,6 @@ def _seconds_since_process_start() -> float:
         return 0.0
     since = max(0.0, uptime - started)
     return since if since <= MAX_STARTUP_SECONDS else 0.0
-
-
-MAX_STARTUP_SECONDS = 10.0
 
 
 RUN_RESERVE = 0.8
