@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from scheduler.errors import Loc, Problem, format_path
+from scheduler.expand import expand
 from scheduler.models import Plan
 
 
@@ -125,12 +126,13 @@ def check_plan(
                     f"no volunteer holds skill {skill!r}: every shift here will miss it",
                     "warning",
                 )
-        patterns = cfg.shift_patterns.get(site.pattern, ())
+    needs = _shift_needs(plan) if not any(p.severity == "error" for p in out) else {}
+    for i, site in enumerate(cfg.sites):
         for skill, n in site.require.items():
             small = [
-                f"{sh.name} ({need})"
-                for sh in patterns
-                if 0 < (need := site.need_by_shift.get(sh.name, site.need)) < n
+                f"{name} ({min(below)})"
+                for name, got in needs.get(site.id, {}).items()
+                if (below := [x for x in got if 0 < x < n])
             ]
             if small and cfg.weights.over_cover is None:  # nobody staffed above need
                 err(
@@ -152,4 +154,24 @@ def check_plan(
                     )
     if not plan.volunteers:
         err(("volunteers",), "no volunteers: every shift will be uncovered", "warning")
+    return out
+
+
+def _shift_needs(plan: Plan) -> dict[str, dict[str, set[int]]]:
+    """Per site and shift name, the needs its shifts take over the horizon: the base need
+    (``need_by_shift`` or ``need``) where no demand change touches the site, else every
+    need of its expanded occurrences (changes applied). Call only on a plan without errors."""
+    cfg = plan.config
+    changed = {ch.site for ch in cfg.demand_changes}
+    out: dict[str, dict[str, set[int]]] = {}
+    for site in cfg.sites:
+        if site.require and site.id not in changed:
+            out[site.id] = {
+                sh.name: {site.need_by_shift.get(sh.name, site.need)}
+                for sh in cfg.shift_patterns[site.pattern]
+            }
+    if changed & {site.id for site in cfg.sites if site.require}:
+        for occ in expand(cfg):
+            if occ.site in changed:
+                out.setdefault(occ.site, {}).setdefault(occ.shift, set()).add(occ.need)
     return out

@@ -251,6 +251,34 @@ def test_requirement_above_a_shift_need_is_a_warning(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("need_by_shift", "add", "expected"),
+    [
+        # closed (need 0) but for one shift a demand change opens with 1 person: warns
+        ({"night": 0, "day": 0, "evening": 0}, 1, "day (1)"),
+        # night needs 1, but a demand change raises every night to 3: no warning
+        ({"night": 1}, 2, None),
+    ],
+)
+def test_requirement_warning_sees_demand_changes(
+    tmp_path: Path, need_by_shift: dict[str, int], add: int, expected: str | None
+) -> None:
+    site = {"id": "exit-se", "pattern": "three-8h", "need": 3, "need_by_shift": need_by_shift,
+            "require": {"medical": 2}}  # fmt: skip
+    shift = "day" if expected else "night"
+    change = {"site": "exit-se", "from": "2020-01-29T00:00", "to": "2020-01-31T00:00",
+              "add": add, "shift": shift}  # fmt: skip
+    vols = {"people": [{"id": f"v{i}", "skills": "medical"} for i in range(4)]}
+    cfg = tiny_config(sites=[site], volunteers=vols, demand_changes=[change])
+    result = CliRunner().invoke(cli, ["validate", str(_write(tmp_path, cfg))])
+    assert result.exit_code == 0, result.output
+    if expected is None:
+        assert result.stderr == ""
+    else:
+        (warning,) = result.stderr.strip().splitlines()
+        assert f"that need fewer people: {expected};" in warning
+
+
 def test_validate_summary(tmp_path: Path) -> None:
     config = _write(tmp_path, tiny_config())
     result = CliRunner().invoke(cli, ["validate", str(config)])
