@@ -77,7 +77,7 @@ def expand_config(config: Config) -> list[CheckOcc]:
                         continue
                     if local_time(ch.start, tz) <= start < local_time(ch.end, tz):
                         need = max(0, ch.set if ch.set is not None else need + (ch.add or 0))
-                require = tuple(sorted((k, n) for k, n in site.require.items() if n and need))
+                require = tuple(sorted((k, n) for k, n in site.require.items() if n))
                 date = start.date()
                 wd = date.weekday()
                 day = (date - h0).days

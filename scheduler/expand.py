@@ -34,7 +34,7 @@ class Occurrence:
     end: dt.datetime  # aware, in the plan's zone
     minutes: int
     need: int
-    require: tuple[tuple[str, int], ...]  # (skill, n); empty where need is 0
+    require: tuple[tuple[str, int], ...]  # (skill, n) with n > 0, also where need < n
     priority: int
     night: bool
     day: int  # index of `date` in the horizon
@@ -114,9 +114,9 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
                 if not site_is_open(site, start, tz):
                     continue
                 need = occurrence_need(site, shift.name, start, by_shift[shift.name], tz)
-                # a requirement holds in full wherever people are needed; a closed
-                # occurrence (need 0) has no one on it to hold a skill
-                require = tuple(sorted((k, n) for k, n in site.require.items() if n > 0 < need))
+                # a requirement holds in full on every occurrence, as the contract
+                # reads ("at least N of those on it"), also above its need (even 0)
+                require = tuple(sorted((k, n) for k, n in site.require.items() if n > 0))
                 occ = Occurrence(
                     index=-1,
                     site=site.id,

@@ -287,6 +287,12 @@ class Explainer:
         return out
 
     def _skill_clause(self, o: int, skill: str) -> str:
+        occ = self.problem.occurrences[o]
+        if occ.need == 0 and self.problem.config.weights.over_cover is None:
+            return (
+                f"`{skill}` is required {occ.required(skill)} times on a shift that needs "
+                "no one (closed, or need set to 0), so no one is on it"
+            )
         holders = self._holders.get(skill, [])
         if not holders:
             return f"no volunteer in the plan holds `{skill}`"
@@ -299,7 +305,6 @@ class Explainer:
             out += f", {_groups(blocked)}"
         if free:
             out += f", {free} free but left unused"
-        occ = self.problem.occurrences[o]
         if occ.required(skill) > occ.need and self.problem.config.weights.over_cover is None:
             out = (
                 f"`{skill}` is required {occ.required(skill)} times on a shift that needs "

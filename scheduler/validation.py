@@ -132,7 +132,7 @@ def check_plan(
             small = [
                 f"{name} ({min(below)})"
                 for name, got in needs.get(site.id, {}).items()
-                if (below := [x for x in got if 0 < x < n])
+                if (below := [x for x in got if x < n])
             ]
             if small and cfg.weights.over_cover is None:  # nobody staffed above need
                 err(

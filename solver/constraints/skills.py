@@ -3,8 +3,8 @@
 Rule: missing_o,s = max(0, req_o,s - #assigned volunteers holding s), each missing
 skilled person costs ``weights.missing_skill``. Modelled as an integer m_o,s in
 [0, req] with  sum_{v holds s} x(o, v) + m_o,s >= req  (minimised, so tight at optimum).
-A requirement holds in full wherever need > 0 (:mod:`scheduler.expand`), so where it
-exceeds the need part of it is unavoidable.
+A requirement holds in full on every occurrence (:mod:`scheduler.expand`), so where it
+exceeds the need (even a need of 0) part of it is unavoidable.
 """
 
 from __future__ import annotations

@@ -254,8 +254,9 @@ def test_requirement_above_a_shift_need_is_a_warning(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("need_by_shift", "add", "expected"),
     [
-        # closed (need 0) but for one shift a demand change opens with 1 person: warns
-        ({"night": 0, "day": 0, "evening": 0}, 1, "day (1)"),
+        # closed (need 0, required holders all missing) and, for the day shift, opened by
+        # a demand change with 1 person: warns with the smallest need of each shift
+        ({"night": 0, "day": 0, "evening": 0}, 1, "night (0), day (1), evening (0)"),
         # night needs 1, but a demand change raises every night to 3: no warning
         ({"night": 1}, 2, None),
     ],

@@ -100,12 +100,12 @@ def test_need_by_shift_and_require_in_full_where_people_are_needed() -> None:
         horizon={"start": "2020-01-29", "days": 1},
     )
     assert {o.shift: o.need for o in occs} == {"night": 1, "day": 3, "evening": 0}
-    # the contract: "at least N of those on it hold the skill", also above a small need;
-    # a closed occurrence has no one on it and requires nothing
+    # the contract: "at least N of those on it hold the skill", also above a small need
+    # and on a closed occurrence (need 0: no one on it, so every holder is missing)
     assert {o.shift: o.require for o in occs} == {
         "night": (("medical", 2),),
         "day": (("medical", 2),),
-        "evening": (),
+        "evening": (("medical", 2),),
     }
 
 

@@ -51,9 +51,14 @@ def test_requirement_above_need_counts_in_full() -> None:
     assert sol.objective == 2 * 300  # and one interpreter is still missing, each day
 
 
-def test_closed_occurrence_requires_nothing() -> None:
+def test_closed_occurrence_misses_its_required_holders() -> None:
+    """A closure (need set to 0) keeps the occurrence and its requirement: nobody is on
+    it, so its required holders are missing (the contract's literal count), not staffed."""
     site = {"id": "exit-se", "pattern": "one", "need": 1, "require": {"interpreter": 1}}
     close = {"site": "exit-se", "from": "2020-01-29T00:00", "to": "2020-01-31T00:00", "set": 0}
-    p = problem(shift_patterns=one_shift(), sites=[site], demand_changes=[close])
+    people = [{"id": "i1", "skills": "interpreter"}]
+    p = problem(shift_patterns=one_shift(), sites=[site], demand_changes=[close],
+                volunteers={"people": people})  # fmt: skip
     sol = run(p)
-    assert sol.assignments == () and sol.objective == 0
+    assert sol.assignments == ()  # no one staffed above a need of 0
+    assert sol.objective == 2 * 300  # one interpreter missing on each of the two days
