@@ -133,6 +133,9 @@ def read_yaml(path: Path) -> tuple[Any, Callable[[Loc], int | None]]:
     return data, _line_finder(text)
 
 
+_LINE_BREAK = "a line break inside a quoted cell (a quote left open?): rows are one line each"
+
+
 def _csv_rows(path: Path, shown: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
@@ -146,7 +149,7 @@ def _csv_rows(path: Path, shown: str) -> tuple[list[tuple[int, dict[str, Any]]],
     except OSError as exc:
         return [], [Problem(shown, "volunteers.csv", f"cannot read: {exc.strerror or exc}")]
     with io.StringIO(text, newline="") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, strict=True)
         header = [h.strip() for h in reader.fieldnames or []]
         reader.fieldnames = header
         if "id" not in header:
@@ -158,15 +161,27 @@ def _csv_rows(path: Path, shown: str) -> tuple[list[tuple[int, dict[str, Any]]],
             problems.append(Problem(shown, f"(header).{h}", "column given more than once", 1))
         if problems:
             return [], problems
-        for row in reader:
-            line = reader.line_num
+        end = reader.line_num
+        while True:
+            line = end + 1  # the row's first line (a quoted cell may span lines)
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # strict: e.g. a quote left open up to the file's end
+                problems.append(Problem(shown, f"row {line}", f"unreadable CSV: {exc}", line))
+                break
+            end = reader.line_num
             if None in row:
                 problems.append(
                     Problem(shown, f"row {line}", "more cells than header columns", line)
                 )
                 continue
             cells = {k: v.strip() for k, v in row.items() if v is not None and v.strip() != ""}
-            if cells:  # a row of empty cells (",,,," from a spreadsheet) is a blank line
+            broken = [k for k, v in cells.items() if "\n" in v or "\r" in v]
+            for k in broken:
+                problems.append(Problem(shown, f"row {line}.{k}", _LINE_BREAK, line))
+            if cells and not broken:  # a row of empty cells (",,,,") is a blank line
                 rows.append((line, cells))
     return rows, problems
 

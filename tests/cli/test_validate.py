@@ -218,6 +218,26 @@ def test_bad_csv_row_names_csv_file_and_row(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a quote left open up to the end: the rows after it would vanish into one name
+        ('id,name\nv1,"Bob\nv2,Carol\n', ":2: row 2: unreadable CSV: unexpected end of data"),
+        # closed later: a legal CSV cell, but a line break in a volunteer field
+        ('id,name\nv1,"Bob\nv2,Carol"\nv3,Dan\n', ":2: row 2.name: a line break inside"),
+        ('id,name\nv1,Ann\nv2,"Bob"x\n', ":3: row 3: unreadable CSV: ',' expected after '\"'"),
+    ],
+)
+def test_broken_csv_quoting_is_invalid(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "people.csv").write_text(text)
+    config = _write(tmp_path, tiny_config(volunteers={"csv": "people.csv"}))
+    result = CliRunner().invoke(cli, ["plan", str(config), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"{tmp_path / 'people.csv'}{expected}")
+    assert not (tmp_path / "out").exists()
+
+
 def test_missing_config_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
