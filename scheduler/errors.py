@@ -51,6 +51,33 @@ def _clean(msg: str) -> str:
     return msg
 
 
+_LIST = "expected a list (YAML `- item` lines, or [a, b])"
+_MAPPING = "expected a mapping of fields (`key: value` lines, or {key: value})"
+_SHAPES = {
+    "tuple_type": _LIST,
+    "list_type": _LIST,
+    "set_type": _LIST,
+    "frozen_set_type": _LIST,
+    "dict_type": _MAPPING,
+    "model_type": _MAPPING,
+    "model_attributes_type": _MAPPING,
+}
+"""Pydantic's container-type errors in config terms (its own text names Python types)."""
+
+
+def _kind(value: object) -> str:
+    """What YAML gave, in config terms."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if value is None:
+        return "nothing"
+    return f"{value!r}"
+
+
 def problems_from_validation(
     err: ValidationError,
     file: str,
@@ -71,6 +98,8 @@ def problems_from_validation(
             msg = "unknown field (misspelt?)"
         elif e["type"] == "missing":
             msg = "required field is missing"
+        elif e["type"] in _SHAPES:
+            msg = f"{_SHAPES[e['type']]}, got {_kind(e.get('input'))}"
         elif e["type"] == "string_pattern_mismatch":
             from scheduler.models import PATTERN_HELP
 

@@ -326,6 +326,8 @@ class Volunteer(Frozen):
     def _split_dates(cls, v: Any) -> Any:
         if isinstance(v, str):
             return [p.strip() for p in v.split(";") if p.strip()]
+        if isinstance(v, dt.date):  # one date, unquoted in YAML
+            return [v]
         return v
 
     @field_validator("available", "unavailable", mode="before")

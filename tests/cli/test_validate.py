@@ -238,6 +238,34 @@ def test_broken_csv_quoting_is_invalid(tmp_path: Path, text: str, expected: str)
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (("sites",), {"a": {"pattern": "three-8h"}}, "sites: expected a list (YAML `- item`"),
+        (("volunteers",), "people.csv", "volunteers: expected a mapping of fields"),
+        (("rules",), [1, 2], "rules: expected a mapping of fields"),
+    ],
+)
+def test_wrong_container_says_what_was_expected(
+    tmp_path: Path, path: tuple[Any, ...], value: Any, expected: str
+) -> None:
+    config = _write(tmp_path, _edited(_set(path, value)))
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert expected in line, line
+    assert "tuple" not in line and "dictionary" not in line and "instance of" not in line
+
+
+def test_one_unquoted_day_off_is_a_date(tmp_path: Path) -> None:
+    cfg = "\n".join(_write(tmp_path, tiny_config()).read_text().splitlines())
+    cfg = cfg.replace("- id: v1", "- id: v1\n    days_off: 2020-01-29")
+    config = _write(tmp_path, cfg, "plan2.yaml")
+    assert "days_off: 2020-01-29" in config.read_text()
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 0, result.output
+
+
 def test_missing_config_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
