@@ -122,9 +122,7 @@ class Window(Frozen):
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
-        if self.end == self.start:
-            raise ValueError(f"interval is empty: it starts and ends at {self.end:%Y-%m-%dT%H:%M}")
-        if self.end < self.start:
+        if self.end < self.start:  # an empty one (start == end) is a warning: check_plan
             raise ValueError(
                 f"interval ends ({self.end:%Y-%m-%dT%H:%M}) before it starts "
                 f"({self.start:%Y-%m-%dT%H:%M})"
@@ -273,9 +271,7 @@ class DemandChange(Frozen):
     def _one_action(self) -> DemandChange:
         if (self.add is None) == (self.set is None):
             raise ValueError("give exactly one of `add` or `set`")
-        if self.end == self.start:
-            raise ValueError("interval is empty: `from` equals `to`")
-        if self.end < self.start:
+        if self.end < self.start:  # an empty one (start == end) is a warning: check_plan
             raise ValueError("interval ends before it starts")
         return self
 

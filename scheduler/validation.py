@@ -13,6 +13,8 @@ from scheduler.errors import Loc, Problem, format_path
 from scheduler.expand import expand
 from scheduler.models import Plan
 
+_EMPTY = "empty interval (`from` equals `to`)"
+
 
 def check_plan(
     plan: Plan, line_of: Callable[[Loc], int | None] = lambda loc: None
@@ -60,7 +62,10 @@ def check_plan(
                         f"pattern {site.pattern!r} has no shift {sname!r}",
                     )
         for window_i, w in enumerate(site.open):
-            if w.end.date() < cfg.horizon.start or w.start.date() >= cfg.horizon.end:
+            if w.start == w.end:
+                err(("sites", i, "open", window_i), f"{_EMPTY}: the site is never open in it",
+                    "warning")  # fmt: skip
+            elif w.end.date() < cfg.horizon.start or w.start.date() >= cfg.horizon.end:
                 err(
                     ("sites", i, "open", window_i),
                     "open window lies outside the horizon",
@@ -71,6 +76,8 @@ def check_plan(
                 err(("sites", i, "adopted_by"), f"no volunteer has team or org {team!r}")
 
     for i, ch in enumerate(cfg.demand_changes):
+        if ch.start == ch.end:
+            err(("demand_changes", i), f"{_EMPTY}: it applies to no shift", "warning")
         if ch.site not in known_sites:
             err(("demand_changes", i, "site"), f"unknown site {ch.site!r}")
         elif ch.shift is not None and ch.shift not in shift_names:
@@ -81,6 +88,9 @@ def check_plan(
         if n > 1:
             err(("volunteers",), f"duplicate volunteer id {vid!r} ({n} times)")
     for v in plan.volunteers:
+        for field in ("available", "unavailable"):
+            if any(w.start == w.end for w in getattr(v, field)):
+                err(("volunteers", v.id, field), f"{_EMPTY}: it holds no shift", "warning")
         for p in v.prefers:
             if p not in known_sites:
                 err(("volunteers", v.id, "prefers"), f"unknown site {p!r}")

@@ -138,15 +138,6 @@ INVALID: list[tuple[str, Edit, str, str]] = [
         "before it starts",
     ),
     (
-        "demand-change-empty",
-        _append(
-            ("demand_changes",),
-            {"site": "exit-se", "from": "2020-01-30T00:00", "to": "2020-01-30T00:00", "set": 1},
-        ),
-        "demand_changes[0]",
-        "interval is empty",
-    ),
-    (
         "unknown-field",
         _set(("sites", 0, "needs"), 2),
         "sites[0].needs",
@@ -264,6 +255,34 @@ def test_one_unquoted_day_off_is_a_date(tmp_path: Path) -> None:
     assert "days_off: 2020-01-29" in config.read_text()
     result = CliRunner().invoke(cli, ["validate", str(config)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            _append(("demand_changes",), {"site": "exit-se", "from": "2020-01-30T00:00",
+                                          "to": "2020-01-30T00:00", "set": 5}),
+            "demand_changes[0]: warning: empty interval (`from` equals `to`): it applies to no",
+        ),
+        (
+            _set(("sites", 0, "open"), {"from": "2020-01-29T08:00", "to": "2020-01-29T08:00"}),
+            "sites[0].open[0]: warning: empty interval (`from` equals `to`): the site is never",
+        ),
+        (
+            _set(("volunteers", "people", 0, "unavailable"), "2020-01-29T08:00/2020-01-29T08:00"),
+            "volunteers.v1.unavailable: warning: empty interval",
+        ),
+    ],
+)  # fmt: skip
+def test_empty_interval_is_a_warning_and_the_plan_runs(
+    tmp_path: Path, edit: Edit, expected: str
+) -> None:
+    config = _write(tmp_path, _edited(edit))
+    result = CliRunner().invoke(cli, ["plan", str(config), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert expected in result.stderr
+    assert (tmp_path / "out" / "roster.json").exists()
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
