@@ -266,7 +266,7 @@ def _summary(problem: Problem, roster: Roster, seconds: float, written: list[Pat
     help="seconds for the whole run, from the process' start (loading, solving, writing): "
     "the solver gets what start-up and loading leave, less a reserve for writing the "
     "exports; on large models a restricted model is solved when the whole one would not "
-    "build in time",
+    "build in time; a limit shorter than loading and writing alone is exceeded by them",
 )
 @click.option(
     "--workers",
