@@ -93,7 +93,9 @@ def check_plan(
                 err(("volunteers", v.id, field), f"{_EMPTY}: it holds no shift", "warning")
         for p in v.prefers:
             if p not in known_sites:
-                err(("volunteers", v.id, "prefers"), f"unknown site {p!r}")
+                err(("volunteers", v.id, "prefers"),
+                    f"no site {p!r} in this plan (a volunteer file shared between plans?): "
+                    "it never matches", "warning")  # fmt: skip
         for sname in v.max_shifts:
             if sname not in shift_names:
                 err(("volunteers", v.id, "max_shifts"), f"no pattern has a shift {sname!r}")

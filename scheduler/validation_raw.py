@@ -83,9 +83,4 @@ def raw_cross_references(
     for vid, n in Counter(v.id for v in volunteers).items():
         if n > 1:
             err(("volunteers",), f"duplicate volunteer id {vid!r} ({n} times)")
-    if isinstance(raw_sites, list):
-        for v in volunteers:
-            for p in v.prefers:
-                if p not in known_sites:
-                    err(("volunteers", v.id, "prefers"), f"unknown site {p!r}")
     return out
