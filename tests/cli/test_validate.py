@@ -273,9 +273,7 @@ def test_one_unquoted_day_off_is_a_date(tmp_path: Path) -> None:
         ),
     ],
 )  # fmt: skip
-def test_warning_only_and_the_plan_runs(
-    tmp_path: Path, edit: Edit, expected: str
-) -> None:
+def test_warning_only_and_the_plan_runs(tmp_path: Path, edit: Edit, expected: str) -> None:
     config = _write(tmp_path, _edited(edit))
     result = CliRunner().invoke(cli, ["plan", str(config), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
