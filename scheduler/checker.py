@@ -21,7 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scheduler.checker_eligibility import fairness_pool, site_reason, time_reason
-from scheduler.checker_model import CheckOcc, VolLimits, expand_config, vol_limits
+from scheduler.checker_model import (
+    CheckOcc,
+    VolLimits,
+    all_vol_limits,
+    expand_config,
+    vol_limits,
+)
 from scheduler.checker_rules import volunteer_violations
 from scheduler.cost import cost_terms, number
 from scheduler.problem import Problem
@@ -136,7 +142,7 @@ def check_roster(
     for o, vs in enumerate(staff):
         for v in vs:
             per_vol[v].append(occs[o])
-    limits = [vol_limits(config.rules, vol) for vol in problem.volunteers]
+    limits = all_vol_limits(config.rules, problem.volunteers)
     for v, mine in enumerate(per_vol):
         out += volunteer_violations(problem, v, mine, limits[v])
     if config.weights.over_cover is None:

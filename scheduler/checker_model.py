@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -142,3 +143,20 @@ def vol_limits(r: Rules, v: Volunteer) -> VolLimits:
         max_nights=r.max_night_shifts_per_week,
         max_shifts=caps,
     )
+
+
+def all_vol_limits(r: Rules, vols: Iterable[Volunteer]) -> list[VolLimits]:
+    """:func:`vol_limits` of each volunteer, once per distinct set of the columns it reads
+    (volunteers with equal columns share one VolLimits)."""
+    seen: dict[tuple, VolLimits] = {}
+    out = []
+    for v in vols:
+        key = (
+            v.max_hours_per_week, v.max_hours_total, v.min_hours_total, v.max_consecutive_days,
+            v.min_consecutive_days, v.min_consecutive_days_off, v.max_weekends,
+            tuple(v.max_shifts.items()),
+        )  # fmt: skip
+        if key not in seen:
+            seen[key] = vol_limits(r, v)
+        out.append(seen[key])
+    return out
