@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from scheduler.checker_eligibility import fairness_pool, site_reason, time_reason
+from scheduler.checker_eligibility import SiteReasons, fairness_pool, site_reason, time_reason
 from scheduler.checker_model import (
     CheckOcc,
     VolLimits,
@@ -143,8 +143,10 @@ def check_roster(
         for v in vs:
             per_vol[v].append(occs[o])
     limits = all_vol_limits(config.rules, problem.volunteers)
+    site_ok = SiteReasons(problem)
+    site_ok.prime([(v, o.site) for v, mine in enumerate(per_vol) for o in mine])
     for v, mine in enumerate(per_vol):
-        out += volunteer_violations(problem, v, mine, limits[v])
+        out += volunteer_violations(problem, v, mine, limits[v], site_ok)
     if config.weights.over_cover is None:
         for o, vs in enumerate(staff):
             if len(vs) > occs[o].need:
@@ -161,7 +163,7 @@ def check_roster(
         if missing or skills:
             counted.append((occ.site, occ.shift, occ.start.isoformat(), missing, skills))
     out += _compare_shortfalls(roster, counted, by_key)
-    fair_pool = fairness_pool(problem, per_vol, limits, occs)
+    fair_pool = fairness_pool(problem, per_vol, limits, occs, site_ok)
     changes = None
     if previous is not None:
         now = {(problem.volunteers[v].id, occs[o].site, occs[o].shift, occs[o].start_ts)

@@ -7,7 +7,6 @@ Deliberately independent of :mod:`scheduler.expand` and :mod:`scheduler.limits` 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable
@@ -62,7 +61,7 @@ def expand_config(config: Config) -> list[CheckOcc]:
     """Every occurrence of the horizon with its need (contract: "Meanings")."""
     tz = ZoneInfo(config.timezone)
     h0 = config.horizon.start
-    out: list[CheckOcc] = []
+    out: list[dict] = []  # CheckOcc fields but the index, which is known once sorted
     for site in config.sites:
         opens = [(local_time(w.start, tz), local_time(w.end, tz)) for w in site.open]
         for d in range(config.horizon.days):
@@ -83,16 +82,16 @@ def expand_config(config: Config) -> list[CheckOcc]:
                 wd = date.weekday()
                 day = (date - h0).days
                 out.append(
-                    CheckOcc(
-                        index=len(out), site=site.id, shift=sh.name, date=date, start=start,
+                    dict(
+                        site=site.id, shift=sh.name, date=date, start=start,
                         end=end, start_ts=start.timestamp(), end_ts=end.timestamp(),
                         minutes=minutes, need=need, priority=site.priority, require=require,
                         night=sh.night or _covers_night(start, end), day=day, week=day // 7,
                         weekend=date.toordinal() - (wd - 5) if wd >= 5 else None,
                     )
                 )  # fmt: skip
-    out.sort(key=lambda o: o.start_ts)  # stable: site, then pattern order, on equal starts
-    return [dataclasses.replace(o, index=i) for i, o in enumerate(out)]
+    out.sort(key=lambda o: o["start_ts"])  # stable: site, then pattern order, on equal starts
+    return [CheckOcc(index=i, **o) for i, o in enumerate(out)]
 
 
 @dataclass(frozen=True)
