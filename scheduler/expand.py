@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.models import Config, DemandChange, ShiftDef, Site
@@ -99,7 +100,7 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
     by_site: dict[str, list[DemandChange]] = {}
     for ch in config.demand_changes:
         by_site.setdefault(ch.site, []).append(ch)
-    raw: list[tuple[dt.datetime, int, int, Occurrence]] = []
+    raw: list[tuple[dt.datetime, int, int, dict[str, Any]]] = []  # fields but the index
     for site_i, site in enumerate(config.sites):
         changes = tuple(by_site.get(site.id, ()))
         # per shift name, in file order: only the changes that can apply to it
@@ -117,8 +118,7 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
                 # a requirement holds in full wherever people are needed; a closed
                 # occurrence (need 0) has no one on it to hold a skill
                 require = tuple(sorted((k, n) for k, n in site.require.items() if n > 0 < need))
-                occ = Occurrence(
-                    index=-1,
+                fields = dict(
                     site=site.id,
                     date=date,
                     shift=shift.name,
@@ -132,9 +132,6 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
                     day=day,
                     week=day // 7,
                 )
-                raw.append((start.astimezone(UTC), site_i, shift_i, occ))
+                raw.append((start.astimezone(UTC), site_i, shift_i, fields))
     raw.sort(key=lambda t: (t[0], t[1], t[2]))
-    return tuple(
-        Occurrence(**{**{f: getattr(o, f) for f in Occurrence.__slots__}, "index": i})
-        for i, (_, _, _, o) in enumerate(raw)
-    )
+    return tuple(Occurrence(index=i, **fields) for i, (_, _, _, fields) in enumerate(raw))
