@@ -31,7 +31,7 @@ from scheduler.checker_model import (
 from scheduler.checker_rules import volunteer_violations
 from scheduler.cost import cost_terms, number
 from scheduler.problem import Problem
-from scheduler.roster import Roster
+from scheduler.roster import Assignment, Roster
 
 __all__ = [
     "CheckOcc",
@@ -119,22 +119,22 @@ def check_roster(
     staff: list[list[int]] = [[] for _ in occs]
     seen: set[tuple[int, int]] = set()
     for a in roster.assignments:
-        where = f"{a.volunteer} on {a.site} {a.shift} {a.start.isoformat()}"
         if a.start.tzinfo is None or a.end.tzinfo is None:
-            out.append(f"{where}: times must carry the plan's UTC offset")
+            out.append(f"{_where(a)}: times must carry the plan's UTC offset")
             continue
         occ = by_key.get((a.site, a.shift, _instant(a.start)))
         if occ is None:
-            out.append(f"{where}: no such shift occurrence")
+            out.append(f"{_where(a)}: no such shift occurrence")
             continue
         if _instant(a.end) != occ.end_ts:
-            out.append(f"{where}: ends {a.end.isoformat()}, the shift ends {occ.end.isoformat()}")
+            ends = f"ends {a.end.isoformat()}, the shift ends {occ.end.isoformat()}"
+            out.append(f"{_where(a)}: {ends}")
         v = vindex.get(a.volunteer)
         if v is None:
-            out.append(f"{where}: unknown volunteer")
+            out.append(f"{_where(a)}: unknown volunteer")
             continue
         if (occ.index, v) in seen:
-            out.append(f"{where}: assigned twice")
+            out.append(f"{_where(a)}: assigned twice")
             continue
         seen.add((occ.index, v))
         staff[occ.index].append(v)
@@ -175,6 +175,10 @@ def check_roster(
     skip = previous is None and _replanned(roster)
     out += _compare_objective(roster, objective, skip, config.weights.change)
     return CheckReport(tuple(out), counted, objective, cost)
+
+
+def _where(a: Assignment) -> str:
+    return f"{a.volunteer} on {a.site} {a.shift} {a.start.isoformat()}"
 
 
 def _compare_shortfalls(

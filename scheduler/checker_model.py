@@ -11,9 +11,10 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.models import Config, Rules, Volunteer
+from scheduler.models import Config, Rules, ShiftDef, Volunteer
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +58,35 @@ def _covers_night(start: dt.datetime, end: dt.datetime) -> bool:
     return False
 
 
+def _times(h0: dt.date, d: int, sh: ShiftDef, tz: ZoneInfo) -> dict[str, Any]:
+    """The CheckOcc fields of shift ``sh`` on day ``d`` that do not depend on the site."""
+    start = local_time(dt.datetime.combine(h0 + dt.timedelta(days=d), sh.start), tz)
+    end = (start.astimezone(dt.UTC) + dt.timedelta(hours=sh.hours)).astimezone(tz)
+    date = start.date()
+    wd = date.weekday()
+    day = (date - h0).days
+    return dict(
+        date=date, start=start, end=end, start_ts=start.timestamp(), end_ts=end.timestamp(),
+        minutes=math.ceil(sh.hours * 60 - 1e-6),  # counted against limits: rounded up
+        night=sh.night or _covers_night(start, end), day=day, week=day // 7,
+        weekend=date.toordinal() - (wd - 5) if wd >= 5 else None,
+    )  # fmt: skip
+
+
 def expand_config(config: Config) -> list[CheckOcc]:
     """Every occurrence of the horizon with its need (contract: "Meanings")."""
     tz = ZoneInfo(config.timezone)
     h0 = config.horizon.start
-    out: list[dict] = []  # CheckOcc fields but the index, which is known once sorted
+    times: dict[tuple[int, ShiftDef], dict[str, Any]] = {}  # the same at every site
+    out: list[dict[str, Any]] = []  # CheckOcc fields but the index, which is known once sorted
     for site in config.sites:
         opens = [(local_time(w.start, tz), local_time(w.end, tz)) for w in site.open]
         for d in range(config.horizon.days):
             for sh in config.shift_patterns[site.pattern]:
-                start = local_time(dt.datetime.combine(h0 + dt.timedelta(days=d), sh.start), tz)
-                minutes = math.ceil(sh.hours * 60 - 1e-6)  # counted against limits: rounded up
-                end = (start.astimezone(dt.UTC) + dt.timedelta(hours=sh.hours)).astimezone(tz)
+                if (d, sh) not in times:
+                    times[(d, sh)] = _times(h0, d, sh, tz)
+                at = times[(d, sh)]
+                start = at["start"]
                 if opens and not any(a <= start < b for a, b in opens):
                     continue
                 need = site.need_by_shift.get(sh.name, site.need)
@@ -78,16 +96,10 @@ def expand_config(config: Config) -> list[CheckOcc]:
                     if local_time(ch.start, tz) <= start < local_time(ch.end, tz):
                         need = max(0, ch.set if ch.set is not None else need + (ch.add or 0))
                 require = tuple(sorted((k, n) for k, n in site.require.items() if n and need))
-                date = start.date()
-                wd = date.weekday()
-                day = (date - h0).days
                 out.append(
                     dict(
-                        site=site.id, shift=sh.name, date=date, start=start,
-                        end=end, start_ts=start.timestamp(), end_ts=end.timestamp(),
-                        minutes=minutes, need=need, priority=site.priority, require=require,
-                        night=sh.night or _covers_night(start, end), day=day, week=day // 7,
-                        weekend=date.toordinal() - (wd - 5) if wd >= 5 else None,
+                        at, site=site.id, shift=sh.name, need=need, priority=site.priority,
+                        require=require,
                     )
                 )  # fmt: skip
     out.sort(key=lambda o: o["start_ts"])  # stable: site, then pattern order, on equal starts

@@ -101,6 +101,7 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
     for ch in config.demand_changes:
         by_site.setdefault(ch.site, []).append(ch)
     raw: list[tuple[dt.datetime, int, int, dict[str, Any]]] = []  # fields but the index
+    bounds: dict[tuple[dt.date, ShiftDef], tuple[dt.datetime, dt.datetime, bool]] = {}
     for site_i, site in enumerate(config.sites):
         changes = tuple(by_site.get(site.id, ()))
         # per shift name, in file order: only the changes that can apply to it
@@ -111,7 +112,10 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
         for day in range(config.horizon.days):
             date = config.horizon.start + dt.timedelta(days=day)
             for shift_i, shift in enumerate(config.shift_patterns[site.pattern]):
-                start, end = shift_bounds(date, shift, tz)
+                if (date, shift) not in bounds:  # the same at every site
+                    start, end = shift_bounds(date, shift, tz)
+                    bounds[(date, shift)] = start, end, is_night(shift, start, end)
+                start, end, night = bounds[(date, shift)]
                 if not site_is_open(site, start, tz):
                     continue
                 need = occurrence_need(site, shift.name, start, by_shift[shift.name], tz)
@@ -128,7 +132,7 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
                     need=need,
                     require=require,
                     priority=site.priority,
-                    night=is_night(shift, start, end),
+                    night=night,
                     day=day,
                     week=day // 7,
                 )
