@@ -77,15 +77,16 @@ def expand_config(config: Config) -> list[CheckOcc]:
     """Every occurrence of the horizon with its need (contract: "Meanings")."""
     tz = ZoneInfo(config.timezone)
     h0 = config.horizon.start
-    times: dict[tuple[int, ShiftDef], dict[str, Any]] = {}  # the same at every site
+    times: dict[tuple, dict[str, Any]] = {}  # the same at every site
     out: list[dict[str, Any]] = []  # CheckOcc fields but the index, which is known once sorted
     for site in config.sites:
         opens = [(local_time(w.start, tz), local_time(w.end, tz)) for w in site.open]
         for d in range(config.horizon.days):
             for sh in config.shift_patterns[site.pattern]:
-                if (d, sh) not in times:
-                    times[(d, sh)] = _times(h0, d, sh, tz)
-                at = times[(d, sh)]
+                key = (d, sh.start, sh.hours, sh.night)  # what _times reads of sh
+                if key not in times:
+                    times[key] = _times(h0, d, sh, tz)
+                at = times[key]
                 start = at["start"]
                 if opens and not any(a <= start < b for a, b in opens):
                     continue

@@ -101,7 +101,7 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
     for ch in config.demand_changes:
         by_site.setdefault(ch.site, []).append(ch)
     raw: list[tuple[dt.datetime, int, int, dict[str, Any]]] = []  # fields but the index
-    bounds: dict[tuple[dt.date, ShiftDef], tuple[dt.datetime, dt.datetime, bool]] = {}
+    bounds: dict[tuple, tuple[dt.datetime, dt.datetime, bool]] = {}  # the same at every site
     for site_i, site in enumerate(config.sites):
         changes = tuple(by_site.get(site.id, ()))
         # per shift name, in file order: only the changes that can apply to it
@@ -112,10 +112,11 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
         for day in range(config.horizon.days):
             date = config.horizon.start + dt.timedelta(days=day)
             for shift_i, shift in enumerate(config.shift_patterns[site.pattern]):
-                if (date, shift) not in bounds:  # the same at every site
+                key = (date, shift.start, shift.hours, shift.night)  # what they read of it
+                if key not in bounds:
                     start, end = shift_bounds(date, shift, tz)
-                    bounds[(date, shift)] = start, end, is_night(shift, start, end)
-                start, end, night = bounds[(date, shift)]
+                    bounds[key] = start, end, is_night(shift, start, end)
+                start, end, night = bounds[key]
                 if not site_is_open(site, start, tz):
                     continue
                 need = occurrence_need(site, shift.name, start, by_shift[shift.name], tz)
