@@ -20,12 +20,18 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from scheduler.checker_eligibility import fairness_pool, site_reason, time_reason
-from scheduler.checker_model import CheckOcc, VolLimits, expand_config, vol_limits
+from scheduler.checker_eligibility import SiteReasons, fairness_pool, site_reason, time_reason
+from scheduler.checker_model import (
+    CheckOcc,
+    VolLimits,
+    all_vol_limits,
+    expand_config,
+    vol_limits,
+)
 from scheduler.checker_rules import volunteer_violations
 from scheduler.cost import cost_terms, number
 from scheduler.problem import Problem
-from scheduler.roster import Roster
+from scheduler.roster import Assignment, Roster
 
 __all__ = [
     "CheckOcc",
@@ -113,22 +119,22 @@ def check_roster(
     staff: list[list[int]] = [[] for _ in occs]
     seen: set[tuple[int, int]] = set()
     for a in roster.assignments:
-        where = f"{a.volunteer} on {a.site} {a.shift} {a.start.isoformat()}"
         if a.start.tzinfo is None or a.end.tzinfo is None:
-            out.append(f"{where}: times must carry the plan's UTC offset")
+            out.append(f"{_where(a)}: times must carry the plan's UTC offset")
             continue
         occ = by_key.get((a.site, a.shift, _instant(a.start)))
         if occ is None:
-            out.append(f"{where}: no such shift occurrence")
+            out.append(f"{_where(a)}: no such shift occurrence")
             continue
         if _instant(a.end) != occ.end_ts:
-            out.append(f"{where}: ends {a.end.isoformat()}, the shift ends {occ.end.isoformat()}")
+            ends = f"ends {a.end.isoformat()}, the shift ends {occ.end.isoformat()}"
+            out.append(f"{_where(a)}: {ends}")
         v = vindex.get(a.volunteer)
         if v is None:
-            out.append(f"{where}: unknown volunteer")
+            out.append(f"{_where(a)}: unknown volunteer")
             continue
         if (occ.index, v) in seen:
-            out.append(f"{where}: assigned twice")
+            out.append(f"{_where(a)}: assigned twice")
             continue
         seen.add((occ.index, v))
         staff[occ.index].append(v)
@@ -136,9 +142,11 @@ def check_roster(
     for o, vs in enumerate(staff):
         for v in vs:
             per_vol[v].append(occs[o])
-    limits = [vol_limits(config.rules, vol) for vol in problem.volunteers]
+    limits = all_vol_limits(config.rules, problem.volunteers)
+    site_ok = SiteReasons(problem)
+    site_ok.prime([(v, o.site) for v, mine in enumerate(per_vol) for o in mine])
     for v, mine in enumerate(per_vol):
-        out += volunteer_violations(problem, v, mine, limits[v])
+        out += volunteer_violations(problem, v, mine, limits[v], site_ok)
     if config.weights.over_cover is None:
         for o, vs in enumerate(staff):
             if len(vs) > occs[o].need:
@@ -155,7 +163,7 @@ def check_roster(
         if missing or skills:
             counted.append((occ.site, occ.shift, occ.start.isoformat(), missing, skills))
     out += _compare_shortfalls(roster, counted, by_key)
-    fair_pool = fairness_pool(problem, per_vol, limits, occs)
+    fair_pool = fairness_pool(problem, per_vol, limits, occs, site_ok)
     changes = None
     if previous is not None:
         now = {(problem.volunteers[v].id, occs[o].site, occs[o].shift, occs[o].start_ts)
@@ -167,6 +175,10 @@ def check_roster(
     skip = previous is None and _replanned(roster)
     out += _compare_objective(roster, objective, skip, config.weights.change)
     return CheckReport(tuple(out), counted, objective, cost)
+
+
+def _where(a: Assignment) -> str:
+    return f"{a.volunteer} on {a.site} {a.shift} {a.start.isoformat()}"
 
 
 def _compare_shortfalls(

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from scheduler.checker_model import CheckOcc, VolLimits, local_time
-from scheduler.geo import haversine_km
+from scheduler.geo import haversine_km, haversine_km_array
 from scheduler.models import Config, Site, Volunteer, Window
 from scheduler.problem import Problem
 
@@ -27,6 +30,59 @@ def site_reason(config: Config, v: Volunteer, site: Site) -> str | None:
         if km > limit:
             return f"lives {km:.1f} km away (max {limit:g})"
     return None
+
+
+GUARD_KM = 1e-6
+"""Distances measured with numpy (:func:`_km`) decide only farther than this from the
+travel limit; closer ones are measured again by :func:`site_reason` (exact)."""
+
+
+def _coords(lat_lon: Sequence[tuple[float, float] | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes as arrays, NaN where unknown (None)."""
+    xy = np.array([(math.nan, math.nan) if c is None else c for c in lat_lon], dtype=float)
+    xy = xy.reshape(-1, 2)
+    return xy[:, 0], xy[:, 1]
+
+
+def _home(v: Volunteer) -> tuple[float, float] | None:
+    return None if v.lat is None or v.lon is None else (v.lat, v.lon)
+
+
+def _place(s: Site) -> tuple[float, float] | None:
+    return None if s.location is None else (s.location.lat, s.location.lon)
+
+
+class SiteReasons:
+    """:func:`site_reason` per (volunteer index, site id), each pair measured once per check
+    (the per-volunteer rules and the fairness pool ask about the same own shifts)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self._memo: dict[tuple[int, str], str | None] = {}
+
+    def prime(self, pairs: Sequence[tuple[int, str]]) -> None:
+        """Settle at once the pairs clearly within the travel limit of a site nobody adopted
+        (no reason); the others are left to :meth:`__call__`."""
+        p = self.problem
+        limit = p.config.rules.max_travel_km
+        if limit is None or not pairs:
+            return
+        vlat, vlon = _coords([_home(v) for v in p.volunteers])
+        ids = {site_id: k for k, site_id in enumerate(p.sites)}
+        slat, slon = _coords([_place(site) for site in p.sites.values()])
+        vs = np.fromiter((v for v, _ in pairs), dtype=np.int64, count=len(pairs))
+        ss = np.fromiter((ids[s] for _, s in pairs), dtype=np.int64, count=len(pairs))
+        km = haversine_km_array(vlat[vs], vlon[vs], slat[ss], slon[ss])
+        for (v, s), near in zip(pairs, (km <= limit - GUARD_KM).tolist(), strict=True):
+            if near and not p.sites[s].adopted_by:
+                self._memo[(v, s)] = None
+
+    def __call__(self, v: int, site_id: str) -> str | None:
+        key = (v, site_id)
+        if key not in self._memo:
+            p = self.problem
+            self._memo[key] = site_reason(p.config, p.volunteers[v], p.sites[site_id])
+        return self._memo[key]
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -81,43 +137,60 @@ class _NearSites:
         for s in located:
             assert s.location is not None
             self.cells.setdefault(self._cell(s.location.lat, s.location.lon), []).append(s)
+        self.far = limit + GUARD_KM
+        self.cell_xy = {c: _coords([_place(s) for s in sites]) for c, sites in self.cells.items()}
+        number = {s.id: k for k, s in enumerate(self.sites)}
+        self.cell_ix = {c: np.array([number[s.id] for s in ss]) for c, ss in self.cells.items()}
 
     def _cell(self, lat: float, lon: float) -> tuple[int, int]:
         return math.floor(lat / self.dlat), math.floor(lon / self.dlon)
 
-    def around(self, v: Volunteer) -> list[Site]:
+    def reachable(self, v: Volunteer) -> list[Site]:
+        """Sites in the volunteer's and the 8 neighbouring cells (all without a grid or
+        a home), less those clearly beyond the travel limit (numpy)."""
         if self.cells is None or v.lat is None or v.lon is None:
             return self.sites
         i, j = self._cell(v.lat, v.lon)
-        near = [
-            s
-            for di in (-1, 0, 1)
-            for dj in (-1, 0, 1)
-            for s in self.cells.get((i + di, j + dj), ())
-        ]
-        return self.unlocated + near
+        cells = [(i + di, j + dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]
+        cells = [c for c in cells if c in self.cells]
+        if not cells:
+            return self.unlocated
+        lat = np.concatenate([self.cell_xy[c][0] for c in cells])
+        lon = np.concatenate([self.cell_xy[c][1] for c in cells])
+        km = haversine_km_array(np.full(len(lat), v.lat), np.full(len(lat), v.lon), lat, lon)
+        near = np.concatenate([self.cell_ix[c] for c in cells])[~(km > self.far)]
+        return self.unlocated + [self.sites[k] for k in near.tolist()]
 
 
 def fairness_pool(
-    problem: Problem, per_vol: list[list[CheckOcc]], limits: list[VolLimits], occs: list[CheckOcc]
+    problem: Problem,
+    per_vol: list[list[CheckOcc]],
+    limits: list[VolLimits],
+    occs: list[CheckOcc],
+    site_ok: SiteReasons | None = None,
 ) -> set[int]:
     """Volunteers statically eligible for at least one occurrence."""
     config, tz = problem.config, problem.tz
+    site_ok = site_ok or SiteReasons(problem)
     by_site: dict[str, list[CheckOcc]] = {}
     for o in occs:
         by_site.setdefault(o.site, []).append(o)
-    near = _NearSites(config)
-    pool: set[int] = set()
-    for v, vol in enumerate(problem.volunteers):
-        lim = limits[v]
-        if any(  # usually one of their own shifts settles it
-            not site_reason(config, vol, problem.sites[o.site])
-            and not time_reason(tz, vol, lim, o, caps=True)
+    vols = problem.volunteers
+    pool = {  # usually one of their own shifts settles it
+        v
+        for v, vol in enumerate(vols)
+        if any(
+            not site_ok(v, o.site) and not time_reason(tz, vol, limits[v], o, caps=True)
             for o in per_vol[v]
-        ) or any(
+        )
+    }
+    near = _NearSites(config)
+    for v, vol in enumerate(vols):
+        lim = limits[v]
+        if v not in pool and any(
             not site_reason(config, vol, site)
             and any(not time_reason(tz, vol, lim, o, caps=True) for o in by_site.get(site.id, ()))
-            for site in near.around(vol)
+            for site in near.reachable(vol)
         ):
             pool.add(v)
     return pool

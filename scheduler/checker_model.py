@@ -7,13 +7,14 @@ Deliberately independent of :mod:`scheduler.expand` and :mod:`scheduler.limits` 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.models import Config, Rules, Volunteer
+from scheduler.models import Config, Rules, ShiftDef, Volunteer
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +58,36 @@ def _covers_night(start: dt.datetime, end: dt.datetime) -> bool:
     return False
 
 
+def _times(h0: dt.date, d: int, sh: ShiftDef, tz: ZoneInfo) -> dict[str, Any]:
+    """The CheckOcc fields of shift ``sh`` on day ``d`` that do not depend on the site."""
+    start = local_time(dt.datetime.combine(h0 + dt.timedelta(days=d), sh.start), tz)
+    end = (start.astimezone(dt.UTC) + dt.timedelta(hours=sh.hours)).astimezone(tz)
+    date = start.date()
+    wd = date.weekday()
+    day = (date - h0).days
+    return dict(
+        date=date, start=start, end=end, start_ts=start.timestamp(), end_ts=end.timestamp(),
+        minutes=math.ceil(sh.hours * 60 - 1e-6),  # counted against limits: rounded up
+        night=sh.night or _covers_night(start, end), day=day, week=day // 7,
+        weekend=date.toordinal() - (wd - 5) if wd >= 5 else None,
+    )  # fmt: skip
+
+
 def expand_config(config: Config) -> list[CheckOcc]:
     """Every occurrence of the horizon with its need (contract: "Meanings")."""
     tz = ZoneInfo(config.timezone)
     h0 = config.horizon.start
-    out: list[CheckOcc] = []
+    times: dict[tuple, dict[str, Any]] = {}  # the same at every site
+    out: list[dict[str, Any]] = []  # CheckOcc fields but the index, which is known once sorted
     for site in config.sites:
         opens = [(local_time(w.start, tz), local_time(w.end, tz)) for w in site.open]
         for d in range(config.horizon.days):
             for sh in config.shift_patterns[site.pattern]:
-                start = local_time(dt.datetime.combine(h0 + dt.timedelta(days=d), sh.start), tz)
-                minutes = math.ceil(sh.hours * 60 - 1e-6)  # counted against limits: rounded up
-                end = (start.astimezone(dt.UTC) + dt.timedelta(hours=sh.hours)).astimezone(tz)
+                key = (d, sh.start, sh.hours, sh.night)  # what _times reads of sh
+                if key not in times:
+                    times[key] = _times(h0, d, sh, tz)
+                at = times[key]
+                start = at["start"]
                 if opens and not any(a <= start < b for a, b in opens):
                     continue
                 need = site.need_by_shift.get(sh.name, site.need)
@@ -78,20 +97,14 @@ def expand_config(config: Config) -> list[CheckOcc]:
                     if local_time(ch.start, tz) <= start < local_time(ch.end, tz):
                         need = max(0, ch.set if ch.set is not None else need + (ch.add or 0))
                 require = tuple(sorted((k, n) for k, n in site.require.items() if n))
-                date = start.date()
-                wd = date.weekday()
-                day = (date - h0).days
                 out.append(
-                    CheckOcc(
-                        index=len(out), site=site.id, shift=sh.name, date=date, start=start,
-                        end=end, start_ts=start.timestamp(), end_ts=end.timestamp(),
-                        minutes=minutes, need=need, priority=site.priority, require=require,
-                        night=sh.night or _covers_night(start, end), day=day, week=day // 7,
-                        weekend=date.toordinal() - (wd - 5) if wd >= 5 else None,
+                    dict(
+                        at, site=site.id, shift=sh.name, need=need, priority=site.priority,
+                        require=require,
                     )
                 )  # fmt: skip
-    out.sort(key=lambda o: o.start_ts)  # stable: site, then pattern order, on equal starts
-    return [dataclasses.replace(o, index=i) for i, o in enumerate(out)]
+    out.sort(key=lambda o: o["start_ts"])  # stable: site, then pattern order, on equal starts
+    return [CheckOcc(index=i, **o) for i, o in enumerate(out)]
 
 
 @dataclass(frozen=True)
@@ -142,3 +155,20 @@ def vol_limits(r: Rules, v: Volunteer) -> VolLimits:
         max_nights=r.max_night_shifts_per_week,
         max_shifts=caps,
     )
+
+
+def all_vol_limits(r: Rules, vols: Iterable[Volunteer]) -> list[VolLimits]:
+    """:func:`vol_limits` of each volunteer, once per distinct set of the columns it reads
+    (volunteers with equal columns share one VolLimits)."""
+    seen: dict[tuple, VolLimits] = {}
+    out = []
+    for v in vols:
+        key = (
+            v.max_hours_per_week, v.max_hours_total, v.min_hours_total, v.max_consecutive_days,
+            v.min_consecutive_days, v.min_consecutive_days_off, v.max_weekends,
+            tuple(v.max_shifts.items()),
+        )  # fmt: skip
+        if key not in seen:
+            seen[key] = vol_limits(r, v)
+        out.append(seen[key])
+    return out

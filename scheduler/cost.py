@@ -92,8 +92,9 @@ def cost_terms(
         for v in people:
             vol = volunteers[v]
             minutes[v] += occ.minutes
-            worked.add((v, occ.date, occ.shift, occ.site))
-            worked.add((v, occ.date, occ.shift, None))  # any site
+            if config.requests:  # only requests read it
+                worked.add((v, occ.date, occ.shift, occ.site))
+                worked.add((v, occ.date, occ.shift, None))  # any site
             if w.travel_km:
                 key = (v, occ.site)
                 if key not in km_cache:

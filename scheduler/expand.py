@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.models import Config, DemandChange, ShiftDef, Site
@@ -99,7 +100,8 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
     by_site: dict[str, list[DemandChange]] = {}
     for ch in config.demand_changes:
         by_site.setdefault(ch.site, []).append(ch)
-    raw: list[tuple[dt.datetime, int, int, Occurrence]] = []
+    raw: list[tuple[dt.datetime, int, int, dict[str, Any]]] = []  # fields but the index
+    bounds: dict[tuple, tuple[dt.datetime, dt.datetime, bool]] = {}  # the same at every site
     for site_i, site in enumerate(config.sites):
         changes = tuple(by_site.get(site.id, ()))
         # per shift name, in file order: only the changes that can apply to it
@@ -110,15 +112,18 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
         for day in range(config.horizon.days):
             date = config.horizon.start + dt.timedelta(days=day)
             for shift_i, shift in enumerate(config.shift_patterns[site.pattern]):
-                start, end = shift_bounds(date, shift, tz)
+                key = (date, shift.start, shift.hours, shift.night)  # what they read of it
+                if key not in bounds:
+                    start, end = shift_bounds(date, shift, tz)
+                    bounds[key] = start, end, is_night(shift, start, end)
+                start, end, night = bounds[key]
                 if not site_is_open(site, start, tz):
                     continue
                 need = occurrence_need(site, shift.name, start, by_shift[shift.name], tz)
                 # a requirement holds in full on every occurrence, as the contract
                 # reads ("at least N of those on it"), also above its need (even 0)
                 require = tuple(sorted((k, n) for k, n in site.require.items() if n > 0))
-                occ = Occurrence(
-                    index=-1,
+                fields = dict(
                     site=site.id,
                     date=date,
                     shift=shift.name,
@@ -128,13 +133,10 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
                     need=need,
                     require=require,
                     priority=site.priority,
-                    night=is_night(shift, start, end),
+                    night=night,
                     day=day,
                     week=day // 7,
                 )
-                raw.append((start.astimezone(UTC), site_i, shift_i, occ))
+                raw.append((start.astimezone(UTC), site_i, shift_i, fields))
     raw.sort(key=lambda t: (t[0], t[1], t[2]))
-    return tuple(
-        Occurrence(**{**{f: getattr(o, f) for f in Occurrence.__slots__}, "index": i})
-        for i, (_, _, _, o) in enumerate(raw)
-    )
+    return tuple(Occurrence(index=i, **fields) for i, (_, _, _, fields) in enumerate(raw))

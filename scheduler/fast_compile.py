@@ -34,7 +34,7 @@ import numpy as np
 from scheduler.cost_range import check_cost_range
 from scheduler.expand import Occurrence, expand
 from scheduler.geo import EARTH_RADIUS_KM, haversine_km
-from scheduler.limits import Limits, limits_for
+from scheduler.limits import Limits, limits_of
 from scheduler.models import Plan, Site
 from scheduler.problem import Problem, _spans
 
@@ -48,13 +48,18 @@ _CACHE_SITES = 512
 class EligibilityIndex:
     """Who may work what, per site and per time slot (see the module doc)."""
 
-    def __init__(self, plan: Plan, occurrences: Sequence[Occurrence]) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        occurrences: Sequence[Occurrence],
+        limits: tuple[Limits, ...] | None = None,
+    ) -> None:
         config = plan.config
         self.plan, self.occurrences = plan, occurrences
         self.tz = ZoneInfo(config.timezone)
         vols = self.vols = plan.volunteers
         self.n = len(vols)
-        self.limits = tuple(limits_for(v, config.rules) for v in vols)
+        self.limits = limits if limits is not None else limits_of(vols, config.rules)
         self.sites = {s.id: s for s in config.sites}
         self.max_km = config.rules.max_travel_km
         self.lat = np.array([np.nan if v.lat is None else v.lat for v in vols], dtype=float)
@@ -348,11 +353,22 @@ class LazyEligible(Sequence[tuple[int, ...]]):
         return (self[o] for o in range(len(self)))
 
 
-def compile_plan_fast(plan: Plan, *, lazy: bool = False) -> Problem:
-    """The compiled Problem of ``plan`` (``compile_plan``'s), eligibility by the index."""
-    occurrences = expand(plan.config)
+def compile_plan_fast(
+    plan: Plan,
+    *,
+    lazy: bool = False,
+    occurrences: tuple[Occurrence, ...] | None = None,
+    limits: tuple[Limits, ...] | None = None,
+) -> Problem:
+    """The compiled Problem of ``plan`` (``compile_plan``'s), eligibility by the index.
+
+    ``occurrences`` (``expand(plan.config)``) and ``limits`` (``limits_of``), when the
+    caller has them already, are taken as given.
+    """
+    if occurrences is None:
+        occurrences = expand(plan.config)
     check_cost_range(plan, occurrences)
-    index = EligibilityIndex(plan, occurrences)
+    index = EligibilityIndex(plan, occurrences, limits)
     eligible: Sequence[tuple[int, ...]] = LazyEligible(index)
     if not lazy:
         eligible = tuple(eligible)

@@ -7,6 +7,7 @@ Hours become whole minutes, on the safe side (down for maxima, up for minima).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scheduler.models import Rules, Volunteer
@@ -68,6 +69,32 @@ def limits_for(v: Volunteer, rules: Rules) -> Limits:
         max_shifts_per_day=rules.max_shifts_per_day,
         max_shifts=caps,
     )
+
+
+_COLUMNS = (
+    "max_hours_per_week",
+    "max_hours_total",
+    "min_hours_total",
+    "max_consecutive_days",
+    "min_consecutive_days",
+    "min_consecutive_days_off",
+    "max_weekends",
+)
+"""The volunteer columns :func:`limits_for` reads, besides ``max_shifts``."""
+
+
+def limits_of(volunteers: Iterable[Volunteer], rules: Rules) -> tuple[Limits, ...]:
+    """:func:`limits_for` of every volunteer, computed once per distinct set of limit
+    columns (volunteers with the same columns share one Limits: treat it as read-only)."""
+    memo: dict[tuple, Limits] = {}
+    out = []
+    for v in volunteers:
+        key = (*(getattr(v, c) for c in _COLUMNS), tuple(v.max_shifts.items()))
+        lim = memo.get(key)
+        if lim is None:
+            lim = memo[key] = limits_for(v, rules)
+        out.append(lim)
+    return tuple(out)
 
 
 def _int(x: float | None) -> int | None:

@@ -108,7 +108,11 @@ def _line_finder(text: str) -> Callable[[Loc], int | None]:
     return find
 
 
-def read_yaml(path: Path) -> tuple[Any, Callable[[Loc], int | None]]:
+Parsed = tuple[Any, Callable[[Loc], int | None]]
+"""A config's YAML as :func:`read_yaml` returns it: the data and its line finder."""
+
+
+def read_yaml(path: Path) -> Parsed:
     """Parse a YAML file; problems are raised as a ConfigError."""
     name = str(path)
     try:
@@ -272,15 +276,21 @@ def _salvage(
     return problems + raw_cross_references(data, volunteers, file, line_of)
 
 
-def load_plan(path: str | Path, *, with_warnings: list[Problem] | None = None) -> Plan:
+def load_plan(
+    path: str | Path,
+    *,
+    with_warnings: list[Problem] | None = None,
+    parsed: Parsed | None = None,
+) -> Plan:
     """Load and validate a config; raise ConfigError listing every error.
 
     Warnings (e.g. a required skill no volunteer holds) are appended to
-    ``with_warnings`` when given.
+    ``with_warnings`` when given. ``parsed``: what ``read_yaml(path)`` returned, when the
+    caller has read it already.
     """
     path = Path(path)
     file = str(path)
-    data, line_of = read_yaml(path)
+    data, line_of = parsed if parsed is not None else read_yaml(path)
     config = parse_config(data, file, line_of, path.parent)
     volunteers, problems = load_volunteers(config, path.parent, file, line_of)
     plan = Plan(config=config, volunteers=tuple(volunteers), source=file)

@@ -76,16 +76,13 @@ class Explainer:
 
     def __init__(self, problem: Problem, pairs: Iterable[Pair]) -> None:
         self.problem = problem
-        self.grid = Grid(problem)
+        self.grid = g = Grid(problem)
         self.staff: list[set[int]] = [set() for _ in problem.occurrences]
-        worked: list[list[int]] = [[] for _ in problem.volunteers]
+        self.worked: list[list[int]] = [[] for _ in problem.volunteers]
         for o, v in sorted(set(pairs)):
             self.staff[o].add(v)
-            worked[v].append(o)
-            self.grid.add(v, o)
-        g = self.grid
-        self.starts = [[g.start[o] for o in ws] for ws in worked]
-        self.ends = [[g.end[o] for o in ws] for ws in worked]
+            self.worked[v].append(o)
+        self._times: dict[int, tuple[list[float], list[float]]] = {}
         self.longest = max((g.end[o] - g.start[o] for o in range(len(g.end))), default=0.0)
         self._site_cache: dict[str, tuple[Counter[str], frozenset[int] | None, set[int]]] = {}
         self._slot_cache: dict[tuple, Counter[str]] = {}
@@ -101,11 +98,24 @@ class Explainer:
             for skill in vol.skills:
                 self._holders.setdefault(skill, []).append(i)
 
+    def _shifts(self, v: int) -> tuple[list[float], list[float]]:
+        """Start and end times of ``v``'s shifts, in order; on first use, the grid is given
+        them (only the volunteers asked about are loaded)."""
+        if v not in self._times:
+            g = self.grid
+            for o in self.worked[v]:
+                g.add(v, o)
+            self._times[v] = (
+                [g.start[o] for o in self.worked[v]],
+                [g.end[o] for o in self.worked[v]],
+            )
+        return self._times[v]
+
     def blocker(self, v: int, o: int) -> str | None:
         """Which max-type rule stops adding ``v`` to ``o`` given the roster, or None."""
         g, lim = self.grid, self.problem.limits[v]
         s, e = g.start[o], g.end[o]
-        starts, ends = self.starts[v], self.ends[v]
+        starts, ends = self._shifts(v)
         rest = (lim.min_rest_minutes or 0) * 60
         lo = bisect.bisect_left(starts, s - rest - self.longest)
         hi = bisect.bisect_left(starts, e + rest)

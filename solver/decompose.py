@@ -84,6 +84,8 @@ def plan_city(
     stats["parts_seconds"] = round(time.monotonic() - t1, 3)
     stats["processes"] = processes
     regions = [part.sites for part in split.parts]
-    result = finish(plan, results, regions, options, stats)
+    result = finish(
+        plan, results, regions, options, stats, occurrences=split.occurrences, limits=split.limits
+    )
     result.stats["seconds"] = round(time.monotonic() - t0, 3)
     return result

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler.expand import Occurrence
+from scheduler.limits import Limits
 from scheduler.models import Plan
 from scheduler.roster import Roster, Status
 from solver.decompose_parts import CityOptions, Pair, finish_reserve, optional_until
@@ -56,8 +57,14 @@ def finish(
     regions: Sequence[Sequence[str]],
     options: CityOptions,
     stats: dict[str, Any],
+    *,
+    occurrences: tuple[Occurrence, ...] | None = None,
+    limits: tuple[Limits, ...] | None = None,
 ) -> CityResult:
-    """Merge, repair, compile the whole plan (lazily), bound, build and check the roster."""
+    """Merge, repair, compile the whole plan (lazily), bound, build and check the roster.
+
+    ``occurrences`` and ``limits``, when the split computed them, are not computed again.
+    """
     from scheduler.build import build_roster
     from scheduler.cost import cost_terms, number
     from scheduler.fast_compile import compile_plan_fast, eligibility_index
@@ -66,7 +73,7 @@ def finish(
     from solver.repair import lns_repair, repair
 
     t0 = time.monotonic()
-    problem = compile_plan_fast(plan, lazy=True)
+    problem = compile_plan_fast(plan, lazy=True, occurrences=occurrences, limits=limits)
     stats["compile_seconds"] = round(time.monotonic() - t0, 3)
     until = optional_until(options, finish_reserve(plan, sum(o.need for o in problem.occurrences)))
     merged = merge(plan, problem.occurrences, results)

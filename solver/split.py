@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scheduler.expand import Occurrence
-from scheduler.limits import limits_for
+from scheduler.limits import Limits, limits_of
 from scheduler.models import Plan, Site
 
 EARTH_KM = 6371.0088
@@ -41,6 +41,10 @@ class Part:
 class Split:
     parts: tuple[Part, ...]
     spare: tuple[int, ...]  # volunteers no part's site can use
+    occurrences: tuple[Occurrence, ...] = ()
+    """The occurrences the plan was cut by (``expand(plan.config)``)."""
+    limits: tuple[Limits, ...] = ()
+    """Every volunteer's limits (``limits_of``), read for their capacity."""
 
 
 def unit_xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -53,10 +57,8 @@ def chord(km: float) -> float:
     return 2 * math.sin(min(math.pi, km / EARTH_KM) / 2)
 
 
-def _capacity_minutes(plan: Plan, v: int) -> float:
-    """A rough upper bound of the minutes a volunteer can give over the horizon."""
-    days = plan.config.horizon.days
-    lim = limits_for(plan.volunteers[v], plan.config.rules)
+def _capacity_minutes(days: int, lim: Limits) -> float:
+    """A rough upper bound of the minutes a volunteer can give over ``days``."""
     caps = [days * 16 * 60.0]
     if lim.max_total_minutes is not None:
         caps.append(lim.max_total_minutes)
@@ -141,6 +143,7 @@ def split_plan(
     site_part = {s.id: i for i, g in enumerate(groups) for s in g}
     part_demand = [sum(demand[s.id] for s in g) for g in groups]
     candidates = _candidates(plan, groups, site_part)
+    limits = limits_of(plan.volunteers, cfg.rules)
     rng = random.Random(seed)
     order = list(range(n_vol))
     rng.shuffle(order)
@@ -158,12 +161,12 @@ def split_plan(
             spare.append(v)
             continue
         members[best].append(v)
-        given[best] += _capacity_minutes(plan, v)
+        given[best] += _capacity_minutes(cfg.horizon.days, limits[v])
     parts = tuple(
         Part(f"p{i:04d}", tuple(s.id for s in g), tuple(sorted(members[i])))
         for i, g in enumerate(groups)
     )
-    return Split(parts, tuple(sorted(spare)))
+    return Split(parts, tuple(sorted(spare)), occurrences, limits)
 
 
 def _candidates(plan: Plan, groups: list[list[Site]], site_part: dict[str, int]) -> list[list[int]]:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from scheduler.gc_pause import no_cyclic_gc
 from scheduler.models import Plan
 from scheduler.roster import Roster
 from solver.decompose import CityOptions, CityResult, finish, plan_json, prepare
@@ -133,7 +134,8 @@ def merge_job(
     ]
     stats["fetch_seconds"] = round(time.monotonic() - t0, 3)
     stats["part_seconds_sum"] = round(sum(r["seconds"] for r in results), 3)
-    result = finish(plan, results, regions, CityOptions(**options), stats)
+    with no_cyclic_gc():
+        result = finish(plan, results, regions, CityOptions(**options), stats)
     conn.set(roster_key, result.roster.to_json(), ex=KEY_TTL)
     for jid in part_jobs:  # their results live on in the roster; free Redis
         Job.fetch(jid, connection=conn, serializer=JSONSerializer).delete()

@@ -6,7 +6,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,7 @@ from rota.cli.common import EXIT_NO_ROSTER
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from scheduler.loading import Parsed
     from scheduler.problem import Problem
     from scheduler.roster import Roster
     from solver.types import Progress
@@ -25,17 +26,18 @@ CITY_SCALE_VOLUNTEERS = 5_000
 and ``rota plan`` plans by zone as ``rota plan-city`` does."""
 
 
-def _load(config: Path, *, lazy: bool = False) -> Problem:
+def _load(config: Path, *, lazy: bool = False, parsed: Parsed | None = None) -> Problem:
     """Load (warnings to stderr) and compile; ConfigError propagates (exit 2 via RotaGroup).
 
     City-scale plans compile with the vectorised, lazy eligibility index when ``lazy``.
+    ``parsed``: the YAML as ``read_yaml`` returned it, if read already.
     """
     from scheduler.errors import Problem as InputProblem
     from scheduler.loading import load_plan
     from scheduler.problem import compile_plan
 
     warnings: list[InputProblem] = []
-    plan_ = load_plan(config, with_warnings=warnings)
+    plan_ = load_plan(config, with_warnings=warnings, parsed=parsed)
     for w in warnings:
         click.echo(str(w), err=True)
     if lazy and len(plan_.volunteers) >= CITY_SCALE_VOLUNTEERS:
@@ -45,11 +47,13 @@ def _load(config: Path, *, lazy: bool = False) -> Problem:
     return compile_plan(plan_)
 
 
-def _is_city_scale(config: Path) -> bool:
-    """A cheap look at the config: is it city scale (counted from the volunteer CSV)?"""
-    from scheduler.loading import read_yaml
+def _is_city_scale(config: Path, data: Any = None) -> bool:
+    """A cheap look at the config (its parsed YAML ``data``, read here if not given): is it
+    city scale (counted from the volunteer CSV)?"""
+    if data is None:
+        from scheduler.loading import read_yaml
 
-    data, _ = read_yaml(config)
+        data, _ = read_yaml(config)
     src = data.get("volunteers") if isinstance(data, dict) else None
     if not isinstance(src, dict):
         return False
@@ -311,7 +315,10 @@ def plan(
     """
     since = _seconds_since_process_start()  # the budget counts from the process' start
     started, started_wall = time.monotonic() - since, time.time() - since
-    if _is_city_scale(config):
+    from scheduler.loading import read_yaml
+
+    parsed = read_yaml(config)  # once: for the size check and the loading
+    if _is_city_scale(config, parsed[0]):
         from rota.cli.plan_city import run_city
 
         click.echo(
@@ -319,9 +326,11 @@ def plan(
             "as `rota plan-city` does (roster.json only)",
             err=True,
         )
-        run_city(config, out_dir, started=started_wall, time_limit=time_limit, seed=seed)
+        run_city(
+            config, out_dir, started=started_wall, time_limit=time_limit, seed=seed, parsed=parsed
+        )
         return
-    problem = _load(config)  # invalid input stops here: exit 2, nothing written
+    problem = _load(config, parsed=parsed)  # invalid input stops here: exit 2, nothing written
 
     from scheduler.checker import RosterInvalid
     from scheduler.exports import write_exports

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+from scheduler.gc_pause import no_cyclic_gc
+
+if TYPE_CHECKING:
+    from scheduler.loading import Parsed
 
 
 @click.command("plan-city")
@@ -80,6 +86,7 @@ def plan_city(
     )
 
 
+@no_cyclic_gc()
 def run_city(
     config: Path,
     out_dir: Path,
@@ -93,9 +100,11 @@ def run_city(
     solver: str = "gap-only",
     target_pairs: float = 150_000,
     queue: str | None = None,
+    parsed: Parsed | None = None,
 ) -> None:
     """``rota plan-city`` (also ``rota plan`` at city scale): the run began at ``started``
-    (wall clock) and should end ``time_limit`` seconds after it."""
+    (wall clock) and should end ``time_limit`` seconds after it. ``parsed``: the config's
+    YAML as ``read_yaml`` returned it, if read already."""
     from scheduler.loading import load_plan
     from solver.decompose import CityOptions
 
@@ -110,7 +119,7 @@ def run_city(
         except RedisUnavailable as exc:
             raise click.ClickException(str(exc)) from None
     t0 = time.monotonic()
-    plan_ = load_plan(config)
+    plan_ = load_plan(config, parsed=parsed)
     loaded = time.monotonic() - t0
     options = CityOptions(
         time_limit=time_limit,

@@ -117,6 +117,21 @@ def test_travel_limit() -> None:
     only(p, roster_of(p, ("v2", "day", "01-29")), "km away (max 10)")
 
 
+def test_travel_limit_on_the_boundary_is_exact() -> None:
+    # the checker measures most pairs with numpy; those near the limit again, exactly
+    from scheduler.geo import haversine_km
+
+    sites = [
+        {"id": "exit-se", "pattern": "three-8h", "need": 1, "location": {"lat": 31.0, "lon": 121.0}}
+    ]
+    on = {"id": "v1", "lat": 31.05, "lon": 121.0}
+    beyond = {"id": "v2", "lat": 31.05 + 1e-9, "lon": 121.0}  # ~1e-7 km farther
+    limit = haversine_km(31.05, 121.0, 31.0, 121.0)
+    p = problem_of(sites=sites, rules={"max_travel_km": limit}, volunteers=people(on, beyond))
+    ok(p, roster_of(p, ("v1", "day", "01-29")))
+    only(p, roster_of(p, ("v2", "day", "01-29")), "km away")
+
+
 # --- rules over a volunteer's shifts ------------------------------------------------
 
 
