@@ -169,9 +169,13 @@ def fairness_pool(
     occs: list[CheckOcc],
     site_ok: SiteReasons | None = None,
 ) -> set[int]:
-    """Volunteers statically eligible for at least one occurrence."""
+    """Volunteers statically eligible for at least one occurrence someone may work: one
+    that needs people, or any where staffing above need is allowed (``over_cover``)."""
     config, tz = problem.config, problem.tz
     site_ok = site_ok or SiteReasons(problem)
+    if config.weights.over_cover is None:  # nobody may work a shift that needs no one
+        occs = [o for o in occs if o.need > 0]
+        per_vol = [[o for o in mine if o.need > 0] for mine in per_vol]
     by_site: dict[str, list[CheckOcc]] = {}
     for o in occs:
         by_site.setdefault(o.site, []).append(o)

@@ -36,7 +36,7 @@ from scheduler.expand import Occurrence, expand
 from scheduler.geo import EARTH_RADIUS_KM, haversine_km
 from scheduler.limits import Limits, limits_of
 from scheduler.models import Plan, Site
-from scheduler.problem import Problem, _spans
+from scheduler.problem import Problem, _spans, closed
 
 _GUARD_KM = 1e-5
 """Distances this close to the travel limit are re-measured exactly (chords on the unit
@@ -173,11 +173,15 @@ class EligibilityIndex:
     def eligible(self, o: int) -> np.ndarray:
         """Sorted volunteer indices eligible for occurrence ``o``."""
         occ = self.occurrences[o]
+        if closed(occ, self.plan.config):
+            return np.zeros(0, dtype=np.int64)
         mask, members = self.slot(occ), self.members(occ.site)
         return np.flatnonzero(mask) if members is None else members[mask[members]]
 
     def count(self, o: int) -> int:
         occ = self.occurrences[o]
+        if closed(occ, self.plan.config):
+            return 0
         mask, members = self.slot(occ), self.members(occ.site)
         return int(mask.sum()) if members is None else int(np.count_nonzero(mask[members]))
 
@@ -197,6 +201,8 @@ class EligibilityIndex:
             members = self._site_members(self.sites[site_id])
             seen = np.zeros(self.n if members is None else len(members), dtype=bool)
             for o in occs:
+                if closed(self.occurrences[o], self.plan.config):
+                    continue  # counts[o] stays 0
                 mask = self.slot(self.occurrences[o])
                 sub = mask if members is None else mask[members]
                 counts[o] = int(np.count_nonzero(sub))
@@ -227,6 +233,8 @@ class EligibilityIndex:
         pool = np.zeros(self.n, dtype=bool)
         slots_of: dict[str, dict[tuple, Occurrence]] = {}
         for occ in self.occurrences:
+            if closed(occ, self.plan.config):
+                continue
             key = (occ.start, occ.end, occ.night, occ.date, occ.shift, occ.minutes)
             slots_of.setdefault(occ.site, {})[key] = occ
         unions: dict[frozenset[tuple], np.ndarray] = {}

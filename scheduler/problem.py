@@ -123,9 +123,18 @@ def _reason(
     return None
 
 
+def closed(occ: Occurrence, config: Config) -> bool:
+    """Whether nobody may work ``occ``: it needs no one and staffing above need is
+    forbidden (``weights.over_cover`` unset). Such an occurrence has no eligible
+    volunteer, so it makes no one "able to work at all" for fairness."""
+    return occ.need == 0 and config.weights.over_cover is None
+
+
 def ineligibility(problem: Problem, v: int, o: int) -> str | None:
     """Why volunteer ``v`` can never work occurrence ``o`` (whatever else), or None."""
     vol, occ = problem.volunteers[v], problem.occurrences[o]
+    if closed(occ, problem.config):
+        return "the shift needs no one (need 0, over_cover unset)"
     return _reason(
         vol,
         problem.limits[v],

@@ -110,9 +110,29 @@ def test_a_forced_removal_counts_once(
     assert v2 is not None and not staff(v2, "day")
     stats = v2.stats["replan"]
     assert stats["removed_forced"] == 1 and [d["reason"] for d in stats["dropped"]] == [
-        "need reduced below the people on shift"
+        "the shift needs no one (need 0, over_cover unset)"  # closed: nobody is eligible
     ]
     assert stats["removed"] == 1 and stats["changed"] == 1  # not also an ordinary removal
+
+
+def test_need_cut_below_the_frozen_staff_drops_the_excess_once(
+    conn: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = published(conn, settings)
+    day = {"site": "exit-se", "shift": "day", "from": "2020-01-29T08:00", "to": "2020-01-29T16:00"}
+    accept_event(conn, settings, "tiny", {**day, "kind": "need", "set": 2}, "day-two")
+    run_burst(conn, settings)
+    v2 = store.roster(2)
+    assert v2 is not None and len(staff(v2, "day")) == 2
+    monkeypatch.setenv("ROTA_NOW", "2020-01-29T07:00:00+08:00")  # day shift: in the freeze
+    accept_event(conn, settings, "tiny", {**day, "kind": "need", "set": 1}, "day-one")
+    run_burst(conn, settings)
+    v3 = store.roster(3)
+    assert v3 is not None and len(staff(v3, "day")) == 1 and staff(v3, "day") < staff(v2, "day")
+    stats = v3.stats["replan"]
+    assert stats["removed_forced"] == 1 and [d["reason"] for d in stats["dropped"]] == [
+        "need reduced below the people on shift"
+    ]
 
 
 def test_status_shows_the_running_job(
