@@ -188,6 +188,31 @@ def _improved(
     )  # fmt: skip
 
 
+POLISH = True
+POLISH_MIN_SECONDS = 1.0
+"""Time left after the search, fill and swaps (the fill's share goes unused when the
+search left no gap to fill) goes to a last restricted search from the roster, when at
+least this long."""
+
+
+def _polished(problem: Problem, params: SolveParams, solution: Solution, end: float) -> Solution:
+    """``solution`` improved by a restricted CP-SAT search hinted with it (the cheapest
+    candidates of each shift and its own pairs) until ``end``, when that lowers the cost."""
+    from solver.candidates import candidate_pairs
+    from solver.solve import warm_start
+
+    left = end - time.monotonic()
+    if left < POLISH_MIN_SECONDS:
+        return solution
+    pairs = frozenset(solution.assignments)
+    hinted = dataclasses.replace(params, hint=pairs, on_progress=None)
+    keep = candidate_pairs(problem, hinted) | pairs
+    found, _ = warm_start(problem, hinted, left - 0.1, keep=frozenset(keep), deadline=end - 0.1)
+    if found is None or found.objective is None or found.objective >= solution.objective - 1e-9:
+        return dataclasses.replace(solution, stats={**solution.stats, "polish": 0})
+    return _improved(solution, problem, frozenset(found.assignments), {"polish": 1})
+
+
 def _swap_seconds(problem: Problem, params: SolveParams) -> float:
     """Seconds kept back for swaps after the search: 0 where they do not apply."""
     from solver import swaps
@@ -258,6 +283,8 @@ def plan_roster(
     if swap_seconds and solution.status is Status.feasible:
         left = max(MIN_SWAP_SECONDS, t0 + params.time_limit - time.monotonic())
         solution = _with_swaps(problem, solution, left)
+    if POLISH and is_plain(params) and solution.status is Status.feasible:
+        solution = _polished(problem, params, solution, t0 + params.time_limit)
     try:
         return _checked(problem, params, solution, version), solution
     except RosterInvalid:
