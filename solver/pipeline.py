@@ -199,10 +199,10 @@ def _polished(problem: Problem, params: SolveParams, solution: Solution, end: fl
     """``solution`` improved by a restricted CP-SAT search hinted with it (the cheapest
     candidates of each shift and its own pairs) until ``end``, when that lowers the cost."""
     from solver.candidates import candidate_pairs
-    from solver.solve import warm_start
+    from solver.solve import _warm_fits, warm_start
 
     left = end - time.monotonic()
-    if left < POLISH_MIN_SECONDS:
+    if left < POLISH_MIN_SECONDS or not _warm_fits(problem, end):  # the build must fit too
         return solution
     pairs = frozenset(solution.assignments)
     hinted = dataclasses.replace(params, hint=pairs, on_progress=None)

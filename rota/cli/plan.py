@@ -174,11 +174,12 @@ RUN_RESERVE = 0.8
 """Seconds kept back from the solver for the process' end (0.6 s of interpreter
 teardown measured on S6) and the solver's overrun of its limit; the process' start and
 imports are counted as spent."""
-EXPORT_SECONDS = (0.0006, 0.0015)
-"""Seconds to write the exports per person-shift of need and per volunteer: S6 (2 480
-assignments, 440 calendars) took 0.56 s on one 2-core EPYC and 2.2 s on a slower one;
-QA's Berlin config (1 105 assignments, 1 000 calendars whose VTIMEZONE has
-transitions) 1.2 s on a loaded machine."""
+EXPORT_SECONDS = (0.0006, 0.0004)
+"""Seconds to write the exports per person-shift of need and per volunteer: about twice
+what one 2-core EPYC measured after calendars wrote their VTIMEZONE once (0.28 ms and
+0.19 ms: S1 0.23 s, S6 0.70 s, S9 0.68 s, QA's 4 000-volunteer config 0.98 s); a machine
+half as fast (session 9's) still fits. The per-volunteer figure was 1.5 ms before, which
+left 6 of QA's 4 000-volunteer config's 10 s unused."""
 MIN_SOLVE = 0.5
 
 
