@@ -25,8 +25,11 @@ from scheduler.roster import Status
 from scheduler.shortfalls import missing_skills, staff_by_occurrence
 from solver.model import build_model
 from solver.restrict import restricted
-from solver.solve import solve_context
+from solver.solve import BUILD_SECONDS_PER_PAIR, solve_context
 from solver.types import Pair, Solution, SolveParams
+
+MIN_FILL_SEARCH = 0.5
+"""Seconds of search the fill must have left after building its model, or it is skipped."""
 
 
 def short_of(
@@ -68,6 +71,9 @@ def fill(
     free = {v for o in short for v in problem.eligible[o]}
     deadline = time.monotonic() + seconds
     sub = restricted(problem, lambda o, v: (o, v) in pairs or (v in free and occs[o].date in dates))
+    if BUILD_SECONDS_PER_PAIR * sub.n_pairs + MIN_FILL_SEARCH > seconds:
+        return None  # its model would not even build in time (QA's 600-volunteer config:
+        # 100 988 pairs, 3 s to build against 2.5 s, then nothing found: the run overran)
     ctx = build_model(sub, dataclasses.replace(params, hint=pairs, time_limit=seconds))
     vols = problem.volunteers
     for o, (people, skills) in short.items():

@@ -103,3 +103,17 @@ def test_plan_roster_fills_what_the_solve_left_short(monkeypatch) -> None:
     assert solution.stats["fill_from"] == gap.objective
     assert solution.objective < gap.objective
     assert roster.objective == solution.objective  # plan_roster checked it
+
+
+def test_no_fill_when_its_model_would_not_build_in_time() -> None:
+    """The fill is skipped (None) when building its model and MIN_FILL_SEARCH would not
+    fit the seconds it has, instead of overrunning the run's time limit."""
+    from solver.fill import MIN_FILL_SEARCH
+
+    p = _two_need()
+    day = ("exit-se", "day", "2020-01-29")
+    ref = frozenset({pair(p, *day, "v1"), pair(p, *day, "m1")})
+    gap = _solution(p, {pair(p, *day, "v1")})
+    assert short_of(p, frozenset(gap.assignments), ref)  # there is a gap to fill...
+    assert fill(p, SolveParams(workers=1), gap, ref, MIN_FILL_SEARCH / 2) is None  # ...no time
+    assert fill(p, SolveParams(workers=1), gap, ref, 5.0) is not None
