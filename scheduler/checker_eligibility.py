@@ -33,8 +33,9 @@ def site_reason(config: Config, v: Volunteer, site: Site) -> str | None:
 
 
 GUARD_KM = 1e-6
-"""Distances measured with numpy (:func:`_km`) decide only farther than this from the
-travel limit; closer ones are measured again by :func:`site_reason` (exact)."""
+"""Distances measured with numpy (:func:`scheduler.geo.haversine_km_array`) decide only
+farther than this from the travel limit; closer ones are measured again by
+:func:`site_reason` (exact)."""
 
 
 def _coords(lat_lon: Sequence[tuple[float, float] | None]) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from scheduler.greedy import Grid
 from scheduler.models import Site
-from scheduler.problem import Problem, ineligibility, travel_km
+from scheduler.problem import Problem, closed, ineligibility, travel_km
 
 Pair = tuple[int, int]
 
@@ -298,7 +298,7 @@ class Explainer:
 
     def _skill_clause(self, o: int, skill: str) -> str:
         occ = self.problem.occurrences[o]
-        if occ.need == 0 and self.problem.config.weights.over_cover is None:
+        if closed(occ, self.problem.config):
             return (
                 f"`{skill}` is required {occ.required(skill)} times on a shift that needs "
                 "no one (closed, or need set to 0), so no one is on it"

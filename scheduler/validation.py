@@ -138,7 +138,9 @@ def check_plan(
                     f"no volunteer holds skill {skill!r}: every shift here will miss it",
                     "warning",
                 )
-    needs = _shift_needs(plan) if not any(p.severity == "error" for p in out) else {}
+    # nobody is staffed above need unless over_cover is set: only then is the excess missing
+    warn_small = cfg.weights.over_cover is None and not any(p.severity == "error" for p in out)
+    needs = _shift_needs(plan) if warn_small else {}
     for i, site in enumerate(cfg.sites):
         for skill, n in site.require.items():
             small = [
@@ -146,7 +148,7 @@ def check_plan(
                 for name, got in needs.get(site.id, {}).items()
                 if (below := [x for x in got if x < n])
             ]
-            if small and cfg.weights.over_cover is None:  # nobody staffed above need
+            if small:
                 err(
                     ("sites", i, "require", skill),
                     f"{n} holding {skill!r} are required on shifts that need fewer people: "

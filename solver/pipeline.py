@@ -197,18 +197,20 @@ least this long."""
 
 def _polished(problem: Problem, params: SolveParams, solution: Solution, end: float) -> Solution:
     """``solution`` improved by a restricted CP-SAT search hinted with it (the cheapest
-    candidates of each shift and its own pairs) until ``end``, when that lowers the cost."""
-    from solver.candidates import candidate_pairs
+    candidates of each shift and its own pairs: :func:`solver.candidates.candidate_pairs`
+    keeps every hinted pair) until ``end``, when that lowers the cost."""
     from solver.solve import _warm_fits, warm_start
 
     left = end - time.monotonic()
     if left < POLISH_MIN_SECONDS or not _warm_fits(problem, end):  # the build must fit too
         return solution
-    pairs = frozenset(solution.assignments)
-    hinted = dataclasses.replace(params, hint=pairs, on_progress=None)
-    keep = candidate_pairs(problem, hinted) | pairs
-    found, _ = warm_start(problem, hinted, left - 0.1, keep=frozenset(keep), deadline=end - 0.1)
-    if found is None or found.objective is None or found.objective >= solution.objective - 1e-9:
+    hinted = dataclasses.replace(params, hint=frozenset(solution.assignments), on_progress=None)
+    found, _ = warm_start(problem, hinted, left - 0.1, deadline=end - 0.1)
+    if (
+        found is None
+        or found.objective is None
+        or found.objective >= solution.objective - COST_EPSILON
+    ):
         return dataclasses.replace(solution, stats={**solution.stats, "polish": 0})
     return _improved(solution, problem, frozenset(found.assignments), {"polish": 1})
 
