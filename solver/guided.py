@@ -45,7 +45,7 @@ from scheduler.cost import total_cost
 from scheduler.greedy import greedy
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver.candidates import pair_cost
+from solver.candidates import candidate_pairs, pair_cost
 from solver.model import add_hint, build_model
 from solver.objective import to_cost
 from solver.pipeline import is_plain
@@ -162,9 +162,8 @@ def _solve_restricted(
     hi = ctx.aux.get("minutes_max")
     sub_hi = sub_ctx.aux.get("minutes_max")
     if hi is not None and sub_hi is not None:
-        # the LP's level, or the hint's highest load if higher: the hint stays feasible
-        top = _top_load(problem, params.hint | params.fixed | loaded)
-        level = max(_lp_level(relax, hi), top)
+        rosters = (params.hint | params.fixed, loaded | params.fixed)
+        level = _phase_level(problem, relax, hi, rosters)
         sub_ctx.model.Add(sub_hi == level)
     sub_ctx.params = dataclasses.replace(params, time_limit=seconds)
     add_hint(sub_ctx)
@@ -174,6 +173,16 @@ def _solve_restricted(
 def _lp_level(relax: Relaxation, hi: Any) -> int:
     """Fairness' top load (``minutes_max``, variable ``hi``) in the LP, rounded up."""
     return math.ceil(relax.x[hi.Index()] - 1e-6)
+
+
+def _phase_level(
+    problem: Problem, relax: Relaxation, hi: Any, rosters: tuple[frozenset[Pair], ...]
+) -> int:
+    """The restricted phases' fixed top load: the LP's level, or the highest load of any
+    of ``rosters`` if higher, so each stays feasible. Each roster's top load counts
+    alone: the top load of their union (a volunteer's shifts in both summed) let S4's
+    phase 1 load people far beyond either, unpriced, and end at 5 008 from a 4 554 hint."""
+    return max(_lp_level(relax, hi), *(_top_load(problem, r) for r in rosters))
 
 
 def _top_load(problem: Problem, pairs: frozenset[Pair]) -> int:
@@ -211,6 +220,15 @@ def _rounded_hint(
     return dataclasses.replace(params, hint=rounded), rounded_cost
 
 
+def _priced_columns(problem: Problem, params: SolveParams, ctx: ModelContext) -> np.ndarray:
+    """The columns of the pairs outside :func:`solver.candidates.candidate_pairs`: dual
+    simplex lets them into the LP only by pricing (``lp_relaxation``'s ``priced``)."""
+    keep = candidate_pairs(problem, params)
+    return np.array(
+        [var.Index() for pair, var in ctx.x.items() if pair not in keep], dtype=np.int32
+    )
+
+
 def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     """Solve with the LP's bound and support (see the module doc); None if no LP in time."""
     t0 = time.monotonic()
@@ -219,7 +237,11 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     leave_out = [ctx.family_rows[name] for name in LP_LEAVE_OUT if name in ctx.family_rows]
     elapsed = time.monotonic() - t0
     relax = lp_relaxation(
-        ctx.model, LP_SHARE * limit - elapsed, leave_out, RESTORE_SHARE * limit - elapsed
+        ctx.model,
+        LP_SHARE * limit - elapsed,
+        leave_out,
+        RESTORE_SHARE * limit - elapsed,
+        priced=_priced_columns(problem, params, ctx),
     )
     if relax is None:
         return None

@@ -6,11 +6,13 @@ is the LP's (or better) and never above the roster's cost; fixed pairs stay.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import solver.solve as solve_module
 from scheduler.roster import Status
-from solver.guided import Stall, guided_solve
+from solver.guided import Stall, _phase_level, guided_solve
+from solver.relax import Relaxation
 from solver.types import Progress, SolveParams
 from tests.solver.support import pair, people, problem, run
 
@@ -94,3 +96,23 @@ def test_infeasible_fixed_pairs_still_explained(guided_always: None) -> None:
     sol = solve_module.solve(p, SolveParams(time_limit=5, workers=1, fixed=frozenset({a, b})))
     assert sol.status is Status.infeasible and sol.assignments == ()
     assert "fixed: v1 on exit-se day" in (sol.explanation or "")
+
+
+def test_phase_level_is_the_highest_single_roster_load() -> None:
+    # one volunteer, three 8 h shifts: a roster working the early shift and one working
+    # the late shift each load them 480 min; the level is 480 (each stays feasible), not
+    # the 960 of the two rosters' union, and never below the LP's own level
+    p = problem(volunteers={"people": people(1)})
+    early, late = frozenset({(0, 0)}), frozenset({(1, 0)})
+    assert p.occurrences[0].minutes == p.occurrences[1].minutes == 480
+
+    class Hi:
+        def Index(self) -> int:  # CP-SAT's name
+            return 0
+
+    def relax(level: float) -> Relaxation:
+        x = np.array([level])
+        return Relaxation(value=0, bound=0, x=x, central=None, reduced=x, seconds=0, method="")
+
+    assert _phase_level(p, relax(100.2), Hi(), (early, late)) == 480
+    assert _phase_level(p, relax(700.2), Hi(), (early, late)) == 701

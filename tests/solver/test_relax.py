@@ -7,6 +7,7 @@ roster the independent checker accepts; on a plan whose LP is integral it is exa
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from scheduler.problem import Problem
@@ -150,3 +151,45 @@ def test_dual_simplex_marks_the_ties_by_zero_reduced_cost() -> None:
 def test_no_time_means_no_relaxation() -> None:
     p = problem(volunteers={"people": people(6)})
     assert lp_relaxation(build_model(p, SolveParams()).model, 0) is None
+
+
+def test_priced_columns_enter_when_their_reduced_cost_is_negative() -> None:
+    # need 2, four volunteers at 1-4 km: holding the two nearest out of the LP at first,
+    # pricing lets them back in (reduced cost -2 and -1 against the farther ones), so the
+    # value is the full LP's (3) and the vertex uses them; the other columns stay free
+    vols = [{"id": f"v{i}", "lat": 31.0 + 0.009 * i, "lon": 121.0} for i in range(1, 5)]
+    p = one_day_shift(need=2, volunteers=vols)
+    ctx = build_model(p, SolveParams())
+    by_volunteer = {p.volunteers[v].id: var.Index() for (_, v), var in ctx.x.items()}
+    held = np.array([by_volunteer["v1"], by_volunteer["v2"]], dtype=np.int32)
+    relax = lp_relaxation(ctx.model, 10, methods=("simplex",), priced=held)
+    assert relax is not None and relax.method == "simplex"
+    assert to_cost(relax.bound) == 3
+    assert relax.x[by_volunteer["v1"]] == pytest.approx(1)
+    assert relax.x[by_volunteer["v2"]] == pytest.approx(1)
+    assert relax.x[by_volunteer["v3"]] == pytest.approx(0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pricing_gives_the_full_lp_value(seed: int) -> None:
+    # on the brute-force plans, holding every other pair out at first changes neither
+    # the value nor the optimality of the vertex (reduced costs of every column >= 0
+    # where it sits at 0)
+    p = None
+    for attempt in range(50):
+        cand = problem(**_random_plan(seed * 100 + attempt))
+        if 4 <= cand.n_pairs <= MAX_PAIRS:
+            p = cand
+            break
+    assert p is not None
+    ctx = build_model(p, SolveParams())
+    full = lp_relaxation(ctx.model, 10, methods=("simplex",))
+    held = np.array([var.Index() for var in list(ctx.x.values())[::2]], dtype=np.int32)
+    priced = lp_relaxation(ctx.model, 10, methods=("simplex",), priced=held)
+    if full is None:
+        assert priced is None
+        return
+    assert priced is not None
+    assert priced.value == pytest.approx(full.value, rel=1e-9, abs=1e-6)
+    at_zero = priced.x[held] <= 1e-9
+    assert (priced.reduced[held][at_zero] >= -1e-6).all()
