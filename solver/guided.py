@@ -84,6 +84,14 @@ STALL_RATIO = 0.003
 STALL_AFTER = 0.4
 """...judged only after this share of the phase's time (CP-SAT's LP dive, which finds the
 first good roster, takes 4-22 s on the scenarios: S8, S1, S4)."""
+LOST_RATIO = 2.5
+"""Phase 1 is judged lost, and stopped, when after STALL_AFTER of its time its roster
+still costs more than this many times the LP bound; swaps and hand-overs
+(:mod:`solver.swaps`) then take over until the phase's end. On S6 (bound 7 850) CP-SAT's
+phase 1 ended at 21 178-26 562 in 14 s (seeds 1-3, one run in four of `rota plan` found
+~8 130 by its LP dive) and stood at 26 840-29 505 after 40 % of it; swaps took those to
+9 520-9 638 in the remaining 60 %. The other scenarios stay far below the ratio there
+(S8's hand roster is 2.2 times its bound: 8 085 / 3 625)."""
 SUPPORT = 1e-6
 """A pair is in the LP vertex's support when its value exceeds this."""
 CENTRAL_SUPPORT = 1e-4
@@ -111,14 +119,25 @@ def _optimal_face(ctx: ModelContext, relax: Relaxation, params: SolveParams) -> 
 
 class Stall:
     """``stop_when`` for a phase: true once the best roster improved by less than
-    ``ratio`` (relative) over the last ``window`` seconds, after ``after`` seconds."""
+    ``ratio`` (relative) over the last ``window`` seconds, after ``after`` seconds; or,
+    with ``lost_above``, once it still costs more than that after ``after`` seconds."""
 
-    def __init__(self, after: float, window: float = STALL_WINDOW, ratio: float = STALL_RATIO):
+    def __init__(
+        self,
+        after: float,
+        window: float = STALL_WINDOW,
+        ratio: float = STALL_RATIO,
+        lost_above: float | None = None,
+    ):
         self.after, self.window, self.ratio = after, window, ratio
+        self.lost_above = lost_above
         self.seen: list[tuple[float, float]] = []
 
     def __call__(self, p: Progress) -> bool:
         self.seen.append((p.seconds, p.objective))
+        lost = self.lost_above is not None and p.objective > self.lost_above
+        if lost and p.seconds >= self.after:
+            return True
         if p.seconds < max(self.after, self.window):
             return False
         before = [obj for t, obj in self.seen if t <= p.seconds - self.window]
@@ -153,10 +172,11 @@ def _solve_restricted(
     seconds: float,
     stall: bool = False,
     loaded: frozenset[Pair] = frozenset(),
+    lost_above: float | None = None,
 ) -> Solution:
     """CP-SAT on the pairs ``keep``, fairness' top load fixed (see the module doc: at
     least the highest load of the hint and of ``loaded``), for ``seconds`` or (``stall``)
-    until it stalls."""
+    until it stalls or (``lost_above``) is judged lost (:class:`Stall`)."""
     sub = restricted(problem, lambda o, v: (o, v) in keep)
     sub_ctx = build_model(sub, dataclasses.replace(params, hint=frozenset()))
     hi = ctx.aux.get("minutes_max")
@@ -167,7 +187,8 @@ def _solve_restricted(
         sub_ctx.model.Add(sub_hi == level)
     sub_ctx.params = dataclasses.replace(params, time_limit=seconds)
     add_hint(sub_ctx)
-    return solve_context(sub_ctx, seconds, Stall(STALL_AFTER * seconds) if stall else None)
+    stop = Stall(STALL_AFTER * seconds, lost_above=lost_above) if stall else None
+    return solve_context(sub_ctx, seconds, stop)
 
 
 def _lp_level(relax: Relaxation, hi: Any) -> int:
@@ -229,6 +250,29 @@ def _priced_columns(problem: Problem, params: SolveParams, ctx: ModelContext) ->
     )
 
 
+def _lost_above(problem: Problem, params: SolveParams, lp_bound: float) -> float | None:
+    """Phase 1 is judged lost when its roster costs more than this (LOST_RATIO times the
+    LP bound) after STALL_AFTER of its time: None where swaps cannot take over (not
+    plain planning, requests) or the LP bound is 0."""
+    from solver import swaps
+
+    if lp_bound < 1 or not (is_plain(params) and swaps.applicable(problem)):
+        return None
+    return LOST_RATIO * lp_bound
+
+
+def _swapped(problem: Problem, best: Solution, deadline: float) -> tuple[Solution, int]:
+    """``best`` improved by swaps and hand-overs (:mod:`solver.swaps`) until none is left
+    or ``deadline``; and how many were made."""
+    from solver.swaps import improve_by_swaps
+
+    pairs, made = improve_by_swaps(problem, best.assignments, deadline)
+    if not made:
+        return best, 0
+    objective = total_cost(problem, pairs)
+    return dataclasses.replace(best, assignments=tuple(sorted(pairs)), objective=objective), made
+
+
 def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     """Solve with the LP's bound and support (see the module doc); None if no LP in time."""
     t0 = time.monotonic()
@@ -253,9 +297,13 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     left = limit - (time.monotonic() - t0)
     search_end = time.monotonic() + RESTRICTED_SHARE * left
     keep = _support(ctx, relax.x, params) | hand
+    lost_above = _lost_above(problem, params, lp_bound)
     best = _solve_restricted(
-        problem, relayed, keep, relax, ctx, RESTRICTED_SHARE * left, True, loaded=hand
+        problem, relayed, keep, relax, ctx, RESTRICTED_SHARE * left, True, hand, lost_above
     )
+    restricted_objective, lost_swaps = best.objective, None
+    if lost_above is not None and best.status.has_roster and best.objective > lost_above:
+        best, lost_swaps = _swapped(problem, best, search_end)
     stats: dict[str, object] = {
         "lp_bound": lp_bound,
         "rounded_objective": rounded_cost,
@@ -263,7 +311,9 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
         "lp_method": relax.method,
         "lp_restored": relax.restored,
         "restricted_pairs": best.stats.get("pairs"),
-        "restricted_objective": best.objective,
+        "restricted_objective": restricted_objective,
+        "lost_swaps": lost_swaps,
+        "swapped_objective": best.objective if lost_swaps is not None else None,
     }
     left = search_end - time.monotonic()
     if best.status.has_roster and left > 1.0:

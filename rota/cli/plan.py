@@ -280,7 +280,14 @@ def _summary(problem: Problem, roster: Roster, seconds: float, written: list[Pat
     show_default=True,
     help="CP-SAT search workers",
 )
-@click.option("--seed", type=int, default=1, show_default=True, help="solver random seed")
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="solver random seed (the search's phases end by the clock, so two runs with "
+    "one seed may still differ)",
+)
 @click.option(
     "--quiet",
     "-q",

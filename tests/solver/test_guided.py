@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import solver.guided as guided_module
 import solver.solve as solve_module
 from scheduler.roster import Status
 from solver.guided import Stall, _phase_level, guided_solve
@@ -56,6 +57,16 @@ def test_stall_needs_a_slow_window_after_its_start() -> None:
     assert not stall(Progress(3.5, objective=850, bound=0))  # 900 two seconds before
     assert not stall(Progress(4.0, objective=845, bound=0))  # still 900 at 2.0 s
     assert stall(Progress(6.0, objective=842, bound=0))  # 845 at 4.0 s: less than 1 %
+
+
+def test_stall_judges_a_phase_lost_above_its_level_after_its_start() -> None:
+    stall = Stall(after=3.0, window=2.0, ratio=0.01, lost_above=500)
+    assert not stall(Progress(0.0, objective=1000, bound=0))
+    assert not stall(Progress(2.9, objective=900, bound=0))  # before `after`
+    assert stall(Progress(3.1, objective=600, bound=0))  # improving fast, but lost
+    kept = Stall(after=3.0, window=2.0, ratio=0.01, lost_above=500)
+    assert not kept(Progress(0.0, objective=1000, bound=0))
+    assert not kept(Progress(3.1, objective=450, bound=0))  # below the level: goes on
 
 
 def test_guided_keeps_fixed_pairs(guided_always: None) -> None:
@@ -116,3 +127,24 @@ def test_phase_level_is_the_highest_single_roster_load() -> None:
 
     assert _phase_level(p, relax(100.2), Hi(), (early, late)) == 480
     assert _phase_level(p, relax(700.2), Hi(), (early, late)) == 701
+
+
+def test_a_lost_phase_hands_over_to_swaps(
+    guided_always: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with the lost level at a millionth of the LP bound every phase 1 counts as lost:
+    # swaps and hand-overs take its roster over, and what comes out still passes the
+    # independent checker (``run``) and costs no more than phase 1's roster
+    monkeypatch.setattr(guided_module, "LOST_RATIO", 1e-6)
+    p = problem(
+        rules={"min_rest_hours": 12, "max_hours_per_week": 24},
+        sites=[{"id": "exit-se", "pattern": "three-8h", "need": 2,
+                "location": {"lat": 31.0, "lon": 121.0}}],
+        weights={"uncovered": 1000, "travel_km": 1, "fairness": 10, "team_split": 2},
+        volunteers={"people": _located(12)},
+    )  # fmt: skip
+    sol = run(p, time_limit=6, workers=2)
+    assert sol.stats["method"] == "lp-guided" and sol.stats["lp_bound"] >= 1
+    assert sol.stats["lost_swaps"] is not None
+    assert sol.stats["swapped_objective"] <= sol.stats["restricted_objective"]
+    assert sol.objective <= sol.stats["swapped_objective"]
