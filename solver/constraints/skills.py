@@ -15,7 +15,8 @@ from solver.variables import ModelContext
 
 
 def add_skills(ctx: ModelContext) -> dict[tuple[int, str], cp_model.IntVar]:
-    """Add a missing-skill variable per (occurrence, required skill); return them."""
+    """Add a missing-skill variable per (occurrence, required skill); return them (also
+    kept as ``ctx.aux["missing_skill"]``)."""
     m, w = ctx.model, ctx.problem.config.weights
     vols = ctx.problem.volunteers
     capped = w.over_cover is None  # then nobody is staffed above need
@@ -32,4 +33,5 @@ def add_skills(ctx: ModelContext) -> dict[tuple[int, str], cp_model.IntVar]:
             ctx.add_cost(miss, w.missing_skill)
             missing[(occ.index, skill)] = miss
             ctx.count("skills")
+    ctx.aux["missing_skill"] = missing
     return missing

@@ -11,7 +11,9 @@ from scheduler.checker import assert_valid
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver.fill import fill, short_of
+from solver.fill import _cap_shortfall, fill, short_of, weighted_shortfall
+from solver.model import build_model
+from solver.solve import solve_context
 from solver.types import Solution, SolveParams
 from tests.solver.support import pair, people, problem
 
@@ -117,3 +119,33 @@ def test_no_fill_when_its_model_would_not_build_in_time() -> None:
     assert short_of(p, frozenset(gap.assignments), ref)  # there is a gap to fill...
     assert fill(p, SolveParams(workers=1), gap, ref, MIN_FILL_SEARCH / 2) is None  # ...no time
     assert fill(p, SolveParams(workers=1), gap, ref, 5.0) is not None
+
+
+def test_shortfall_cap_holds_the_weighted_shortfall_down() -> None:
+    # the day shift needs 2 and requires a `medical`; only v1 and m1 can work it (rest
+    # keeps each to one shift of the day), and the night shift has no one eligible at all
+    # (a constant 2 000 short). With both on the day shift 2 000 + 300 (night's medical)
+    # is the least short any roster can be: a cap there is met, one below it cannot be.
+    p = problem(
+        horizon={"start": "2020-01-29", "days": 1},
+        sites=[{"id": "exit-se", "pattern": "three-8h", "need": 2,
+                "require": {"medical": 1}}],
+        rules={"min_rest_hours": 12},
+        weights={"uncovered": 1000, "missing_skill": 300, "fairness": 0},
+        volunteers={"people": [
+            {"id": "v1", "unavailable": [{"from": "2020-01-29T00:00", "to": "2020-01-29T08:00"}]},
+            {"id": "m1", "skills": ["medical"],
+             "unavailable": [{"from": "2020-01-29T00:00", "to": "2020-01-29T08:00"}]},
+        ]},
+    )  # fmt: skip
+    least = min(
+        weighted_shortfall(p, frozenset(r))
+        for r in (set(), {pair(p, "exit-se", "day", "2020-01-29", v) for v in ("v1", "m1")})
+    )
+    for limit, feasible in ((least, True), (least - 1, False)):
+        ctx = build_model(p, SolveParams(workers=1, time_limit=5))
+        _cap_shortfall(ctx, limit)
+        found = solve_context(ctx, 5)
+        assert found.status.has_roster is feasible, (limit, found.status)
+        if feasible:
+            assert weighted_shortfall(p, found.assignments) <= limit
