@@ -8,7 +8,8 @@ volunteers more look worse, so its local search stays on a plateau far from opti
 
 1. builds the full model without a hint and solves its LP relaxation
    (:func:`solver.relax.lp_relaxation`, HiGHS interior point and dual simplex racing):
-   a valid bound;
+   a valid bound (dual simplex prices in the pairs outside each shift's cheapest
+   candidates: :func:`_priced_columns`);
 2. restricts the problem to the pairs the LP's optimal vertex uses (plus hinted, fixed
    and previous pairs) and fixes fairness' ``minutes_max`` at the LP's value rounded up
    (or the hint's highest load, if higher, so the hint stays feasible): the fairness term
@@ -16,7 +17,9 @@ volunteers more look worse, so its local search stays on a plateau far from opti
    small problem (a relaxation-induced neighbourhood, "RENS") hinted with the greedy
    roster until it stalls (:class:`Stall`: its first good roster comes from CP-SAT's LP
    dive, 4 to 22 s in on the scenarios, then it creeps) or RESTRICTED_SHARE of the time
-   left runs out;
+   left runs out; if it is lost (still above LOST_RATIO times the LP bound after
+   STALL_AFTER of its time), swaps and hand-overs (:mod:`solver.swaps`) take its roster
+   over until that share runs out;
 3. widens it to the LP's optimal face (the pairs the interior point solution uses, or
    those of zero reduced cost when dual simplex won: every pair some optimal LP
    solution may use, S1 5 800 or 8 900 against the vertex's 1 500) plus the best roster's,

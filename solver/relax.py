@@ -15,7 +15,9 @@ either can be several times faster, depending on the model). The interior point 
 stops near the centre of the optimal face (``central``: on S1's degenerate LP 5 800
 pairs are positive in it) and crossover from there, a fraction of a second, gives an
 optimal vertex (``x``: 1 500 pairs); dual simplex gives a vertex directly, and the
-pairs of zero reduced cost stand for the optimal face. What they are used for
+pairs of zero reduced cost stand for the optimal face. Dual simplex may hold columns
+unlikely to be used out of the LP until their reduced costs let them in
+(:func:`_priced`: S1's relaxation in half the time). What they are used for
 (:mod:`solver.guided`): the value is the reported bound (less TOLERANCE); the vertex's
 support is where the search looks first, and the optimal face where it looks next.
 """
