@@ -93,8 +93,10 @@ still costs more than this many times the LP bound; swaps and hand-overs
 (:mod:`solver.swaps`) then take over until the phase's end. On S6 (bound 7 850) CP-SAT's
 phase 1 ended at 21 178-26 562 in 14 s (seeds 1-3, one run in four of `rota plan` found
 ~8 130 by its LP dive) and stood at 26 840-29 505 after 40 % of it; swaps took those to
-9 520-9 638 in the remaining 60 %. The other scenarios stay below the ratio even from
-their hint: the highest, S8's hand roster, is 2.2 times its bound (8 085 / 3 625)."""
+9 520-9 638 in the remaining 60 %. The other scenarios stay below the ratio even at
+the roster phase 1 starts from: the highest, S8's hand roster, is 2.2 times its bound
+(8 085 / 3 625); S2 starts from the LP-rounded roster (1 674 / 1 468), not its hand
+roster (7 942)."""
 SUPPORT = 1e-6
 """A pair is in the LP vertex's support when its value exceeds this."""
 CENTRAL_SUPPORT = 1e-4
