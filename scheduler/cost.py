@@ -120,6 +120,12 @@ def cost_terms(
     return t
 
 
+def shortfall_cost(terms: dict[str, float]) -> float:
+    """What a roster leaves short, as its cost terms (``cost_breakdown``) price it:
+    uncovered x priority plus missing skilled people."""
+    return terms["uncovered"] + terms["missing_skill"]
+
+
 def cost_breakdown(
     problem: Problem, pairs: Iterable[Pair], previous: Iterable[Pair] | None = None
 ) -> dict[str, float]:

@@ -22,7 +22,7 @@ import dataclasses
 import math
 import time
 
-from scheduler.cost import cost_breakdown, total_cost
+from scheduler.cost import cost_breakdown, shortfall_cost, total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from scheduler.shortfalls import missing_skills, staff_by_occurrence
@@ -59,18 +59,12 @@ def short_of(
     return short
 
 
-def weighted_shortfall(problem: Problem, pairs: frozenset[Pair] | tuple[Pair, ...]) -> float:
-    """What ``pairs`` leave short, as the objective prices it: uncovered x priority plus
-    missing skilled people."""
-    terms = cost_breakdown(problem, pairs)
-    return terms["uncovered"] + terms["missing_skill"]
-
-
 def _cap_shortfall(ctx: ModelContext, limit: float) -> None:
-    """The fill's roster leaves at most ``limit`` short (``weighted_shortfall``): forcing
-    the short occurrences up must not leave others shorter than the reference overall
-    (S9: a fill that brought two shifts to greedy's level once left a third a `medical`
-    holder short, 5 missing against greedy's 4)."""
+    """The fill's roster leaves at most ``limit`` short (as
+    :func:`scheduler.cost.shortfall_cost` prices it): forcing the short occurrences up
+    must not leave others shorter than the reference overall (S9: a fill that brought
+    two shifts to greedy's level once left a third a `medical` holder short, 5 missing
+    against greedy's 4)."""
     problem = ctx.problem
     w, occs = problem.config.weights, problem.occurrences
     shortfall, missing = ctx.aux["shortfall"], ctx.aux["missing_skill"]
@@ -112,7 +106,7 @@ def fill(
         for skill, level in skills.items():
             holders = [var for v, var in ctx.occ_vars[o] if skill in vols[v].skills]
             ctx.model.Add(sum(holders) >= level)
-    _cap_shortfall(ctx, weighted_shortfall(problem, reference))
+    _cap_shortfall(ctx, shortfall_cost(cost_breakdown(problem, reference)))
     found = solve_context(ctx, max(0.1, deadline - time.monotonic()))
     if not found.status.has_roster:
         return None

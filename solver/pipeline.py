@@ -99,7 +99,7 @@ def hand_rosters(
     leaves no more weighted shortfall (uncovered and missing skills), the same method
     taking each shift's cheapest volunteers first (travel, preference): Jing'an 1 936
     against 7 942 (S1's and S8's leave skills short, Lianyungang's shifts)."""
-    from scheduler.cost import cost_breakdown, number
+    from scheduler.cost import cost_breakdown, number, shortfall_cost
     from scheduler.greedy import greedy
     from solver.candidates import pair_cost
 
@@ -109,8 +109,7 @@ def hand_rosters(
         (CHEAPEST_FIRST, greedy(problem, pair_cost(problem))),
     ):
         terms = cost_breakdown(problem, pairs)
-        short = terms["uncovered"] + terms["missing_skill"]
-        rated.append((number(sum(terms.values())), short, source, pairs))
+        rated.append((number(sum(terms.values())), shortfall_cost(terms), source, pairs))
     hand_short = rated[0][1]
     return sorted(
         (cost, source, pairs) for cost, short, source, pairs in rated if short <= hand_short

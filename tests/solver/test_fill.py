@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from scheduler.build import build_roster
 from scheduler.checker import assert_valid
-from scheduler.cost import total_cost
+from scheduler.cost import cost_breakdown, shortfall_cost, total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver.fill import _cap_shortfall, fill, short_of, weighted_shortfall
+from solver.fill import _cap_shortfall, fill, short_of
 from solver.model import build_model
 from solver.solve import solve_context
 from solver.types import Solution, SolveParams
@@ -139,7 +139,7 @@ def test_shortfall_cap_holds_the_weighted_shortfall_down() -> None:
         ]},
     )  # fmt: skip
     least = min(
-        weighted_shortfall(p, frozenset(r))
+        shortfall_cost(cost_breakdown(p, r))
         for r in (set(), {pair(p, "exit-se", "day", "2020-01-29", v) for v in ("v1", "m1")})
     )
     for limit, feasible in ((least, True), (least - 1, False)):
@@ -148,4 +148,4 @@ def test_shortfall_cap_holds_the_weighted_shortfall_down() -> None:
         found = solve_context(ctx, 5)
         assert found.status.has_roster is feasible, (limit, found.status)
         if feasible:
-            assert weighted_shortfall(p, found.assignments) <= limit
+            assert shortfall_cost(cost_breakdown(p, found.assignments)) <= limit
