@@ -16,6 +16,7 @@ import pytest
 
 from scheduler.build import build_roster
 from scheduler.checker import check_roster
+from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver.solve import solve
 from solver.types import SolveParams
@@ -85,15 +86,19 @@ def _brute_force(p) -> float:
     return best
 
 
-@pytest.mark.parametrize("seed", range(10))
-def test_optimum_equals_brute_force(seed: int) -> None:
-    p = None
-    for attempt in range(50):  # the first seeded plan small enough to enumerate
+def small_random_problem(seed: int) -> Problem:
+    """The first of the plans seeded ``seed * 100``, ``seed * 100 + 1``, ... small enough
+    to enumerate (4 to MAX_PAIRS pairs)."""
+    for attempt in range(50):
         cand = problem(**_random_plan(seed * 100 + attempt))
         if 4 <= cand.n_pairs <= MAX_PAIRS:
-            p = cand
-            break
-    assert p is not None
+            return cand
+    raise AssertionError(f"no plan of 4 to {MAX_PAIRS} pairs from seed {seed}")
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_optimum_equals_brute_force(seed: int) -> None:
+    p = small_random_problem(seed)
     sol = solve(p, SolveParams(time_limit=5, workers=1))
     best = _brute_force(p)
     if best == float("inf"):

@@ -11,6 +11,7 @@ import pytest
 
 import solver.guided as guided_module
 import solver.solve as solve_module
+from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver.guided import Stall, _phase_level, guided_solve
 from solver.relax import Relaxation
@@ -30,14 +31,20 @@ def _located(n: int) -> list[dict]:
     ]
 
 
-def test_guided_roster_is_valid_and_bounded(guided_always: None) -> None:
-    p = problem(
+def _one_exit() -> Problem:
+    """One exit, three 8 h shifts needing 2, twelve located volunteers in three teams,
+    every soft term priced."""
+    return problem(
         rules={"min_rest_hours": 12, "max_hours_per_week": 24},
         sites=[{"id": "exit-se", "pattern": "three-8h", "need": 2,
                 "location": {"lat": 31.0, "lon": 121.0}}],
         weights={"uncovered": 1000, "travel_km": 1, "fairness": 10, "team_split": 2},
         volunteers={"people": _located(12)},
     )  # fmt: skip
+
+
+def test_guided_roster_is_valid_and_bounded(guided_always: None) -> None:
+    p = _one_exit()
     sol = run(p, time_limit=6, workers=2)
     assert sol.stats["method"] == "lp-guided"
     assert sol.stats["lp_bound"] <= sol.objective
@@ -136,13 +143,7 @@ def test_a_lost_phase_hands_over_to_swaps(
     # swaps and hand-overs take its roster over, and what comes out still passes the
     # independent checker (``run``) and costs no more than phase 1's roster
     monkeypatch.setattr(guided_module, "LOST_RATIO", 1e-6)
-    p = problem(
-        rules={"min_rest_hours": 12, "max_hours_per_week": 24},
-        sites=[{"id": "exit-se", "pattern": "three-8h", "need": 2,
-                "location": {"lat": 31.0, "lon": 121.0}}],
-        weights={"uncovered": 1000, "travel_km": 1, "fairness": 10, "team_split": 2},
-        volunteers={"people": _located(12)},
-    )  # fmt: skip
+    p = _one_exit()
     sol = run(p, time_limit=6, workers=2)
     assert sol.stats["method"] == "lp-guided" and sol.stats["lp_bound"] >= 1
     assert sol.stats["lost_swaps"] is not None

@@ -16,18 +16,12 @@ from solver.objective import to_cost
 from solver.relax import lp_relaxation
 from solver.types import SolveParams
 from tests.solver.support import people, problem
-from tests.solver.test_brute_force import MAX_PAIRS, _brute_force, _random_plan
+from tests.solver.test_brute_force import _brute_force, small_random_problem
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_lp_bound_never_exceeds_brute_force_optimum(seed: int) -> None:
-    p = None
-    for attempt in range(50):
-        cand = problem(**_random_plan(seed * 100 + attempt))
-        if 4 <= cand.n_pairs <= MAX_PAIRS:
-            p = cand
-            break
-    assert p is not None
+    p = small_random_problem(seed)
     ctx = build_model(p, SolveParams())
     relax = lp_relaxation(ctx.model, 10)
     best = _brute_force(p)
@@ -175,13 +169,7 @@ def test_pricing_gives_the_full_lp_value(seed: int) -> None:
     # on the brute-force plans, holding every other pair out at first changes neither
     # the value nor the optimality of the vertex (reduced costs of every column >= 0
     # where it sits at 0)
-    p = None
-    for attempt in range(50):
-        cand = problem(**_random_plan(seed * 100 + attempt))
-        if 4 <= cand.n_pairs <= MAX_PAIRS:
-            p = cand
-            break
-    assert p is not None
+    p = small_random_problem(seed)
     ctx = build_model(p, SolveParams())
     full = lp_relaxation(ctx.model, 10, methods=("simplex",))
     held = np.array([var.Index() for var in list(ctx.x.values())[::2]], dtype=np.int32)
