@@ -65,16 +65,9 @@ def _cap_shortfall(ctx: ModelContext, limit: float) -> None:
     must not leave others shorter than the reference overall (S9: a fill that brought
     two shifts to greedy's level once left a third a `medical` holder short, 5 missing
     against greedy's 4)."""
-    problem = ctx.problem
-    w, occs = problem.config.weights, problem.occurrences
+    w, occs = ctx.problem.config.weights, ctx.problem.occurrences
     shortfall, missing = ctx.aux["shortfall"], ctx.aux["missing_skill"]
-    constant = sum(w.uncovered * o.priority * o.need for o in occs if o.index not in shortfall)
-    constant += sum(
-        w.missing_skill * req
-        for o in occs
-        for skill, req in o.require
-        if (o.index, skill) not in missing
-    )
+    constant = ctx.aux.get("shortfall_constant", 0)
     terms = [w.uncovered * occs[o].priority * var for o, var in shortfall.items()]
     terms += [w.missing_skill * var for var in missing.values()]
     ctx.model.Add(sum(terms) <= math.floor(limit - constant + 1e-9))

@@ -51,7 +51,7 @@ from scheduler.roster import Status
 from solver.candidates import candidate_pairs, pair_cost
 from solver.model import add_hint, build_model
 from solver.objective import to_cost
-from solver.pipeline import is_plain
+from solver.pipeline import is_plain, with_swaps
 from solver.relax import Relaxation, lp_relaxation
 from solver.restrict import restricted
 from solver.solve import solve_context
@@ -266,18 +266,6 @@ def _lost_above(problem: Problem, params: SolveParams, lp_bound: float) -> float
     return LOST_RATIO * lp_bound
 
 
-def _swapped(problem: Problem, best: Solution, deadline: float) -> tuple[Solution, int]:
-    """``best`` improved by swaps and hand-overs (:mod:`solver.swaps`) until none is left
-    or ``deadline``; and how many were made."""
-    from solver.swaps import improve_by_swaps
-
-    pairs, made = improve_by_swaps(problem, best.assignments, deadline)
-    if not made:
-        return best, 0
-    objective = total_cost(problem, pairs)
-    return dataclasses.replace(best, assignments=tuple(sorted(pairs)), objective=objective), made
-
-
 def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     """Solve with the LP's bound and support (see the module doc); None if no LP in time."""
     t0 = time.monotonic()
@@ -308,7 +296,8 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     )
     restricted_objective, lost_swaps = best.objective, None
     if lost_above is not None and best.status.has_roster and best.objective > lost_above:
-        best, lost_swaps = _swapped(problem, best, search_end)
+        best = with_swaps(problem, best, search_end, "lost_swaps")
+        lost_swaps = best.stats["lost_swaps"]
     stats: dict[str, object] = {
         "lp_bound": lp_bound,
         "rounded_objective": rounded_cost,

@@ -198,10 +198,10 @@ def _polished(problem: Problem, params: SolveParams, solution: Solution, end: fl
     """``solution`` improved by a restricted CP-SAT search hinted with it (the cheapest
     candidates of each shift and its own pairs: :func:`solver.candidates.candidate_pairs`
     keeps every hinted pair) until ``end``, when that lowers the cost."""
-    from solver.solve import _warm_fits, warm_start
+    from solver.solve import warm_fits, warm_start
 
     left = end - time.monotonic()
-    if left < POLISH_MIN_SECONDS or not _warm_fits(problem, end):  # the build must fit too
+    if left < POLISH_MIN_SECONDS or not warm_fits(problem, end):  # the build must fit too
         return solution
     hinted = dataclasses.replace(params, hint=frozenset(solution.assignments), on_progress=None)
     found, _ = warm_start(problem, hinted, left - 0.1, deadline=end - 0.1)
@@ -223,15 +223,18 @@ def _swap_seconds(problem: Problem, params: SolveParams) -> float:
     return min(SWAPS_SECONDS, SWAPS_SHARE * params.time_limit)
 
 
-def _with_swaps(problem: Problem, solution: Solution, seconds: float) -> Solution:
-    """The solution improved by swaps and replacements (:mod:`solver.swaps`) within
-    ``seconds``, when any lowers the cost (unchecked, as :func:`_with_moves`)."""
+def with_swaps(
+    problem: Problem, solution: Solution, deadline: float, key: str = "swaps"
+) -> Solution:
+    """The solution improved by swaps and replacements (:mod:`solver.swaps`) until none
+    is left or ``deadline``, when any lowers the cost (unchecked, as
+    :func:`_with_moves`); how many were made is ``stats[key]``."""
     from solver.swaps import improve_by_swaps
 
-    pairs, made = improve_by_swaps(problem, solution.assignments, time.monotonic() + seconds)
+    pairs, made = improve_by_swaps(problem, solution.assignments, deadline)
     if not made:
-        return dataclasses.replace(solution, stats={**solution.stats, "swaps": 0})
-    return _improved(solution, problem, pairs, {"swaps": made})
+        return dataclasses.replace(solution, stats={**solution.stats, key: 0})
+    return _improved(solution, problem, pairs, {key: made})
 
 
 def plan_roster(
@@ -283,7 +286,7 @@ def plan_roster(
         solution = _with_moves(problem, params, solution)
     if swap_seconds and solution.status is Status.feasible:
         left = max(MIN_SWAP_SECONDS, t0 + params.time_limit - time.monotonic())
-        solution = _with_swaps(problem, solution, left)
+        solution = with_swaps(problem, solution, time.monotonic() + left)
     if POLISH and is_plain(params) and solution.status is Status.feasible:
         solution = _polished(problem, params, solution, t0 + params.time_limit)
     try:

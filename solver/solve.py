@@ -207,7 +207,7 @@ def full_model_fits(problem: Problem, seconds: float, rate: float = BUILD_SECOND
     return seconds >= rate * problem.n_pairs + MIN_FULL_SOLVE
 
 
-def _warm_fits(problem: Problem, deadline: float) -> bool:
+def warm_fits(problem: Problem, deadline: float) -> bool:
     """Whether the time left holds building the restricted model (its size estimated
     from the needs and the pool) and half a second of search."""
     return deadline - time.monotonic() >= BUILD_SECONDS_PER_PAIR * estimated_size(problem) + 0.5
@@ -281,7 +281,7 @@ def solve(problem: Problem, params: SolveParams) -> Solution:
 
     warm = None
     large = problem.n_pairs > WARM_START_MIN_PAIRS
-    if large and (params.time_limit >= 5 or not full_fits()) and _warm_fits(problem, deadline):
+    if large and (params.time_limit >= 5 or not full_fits()) and warm_fits(problem, deadline):
         keep = candidate_pairs(problem, params)
         left = deadline - time.monotonic()
         # when the whole model will not fit, the restricted one gets all the time

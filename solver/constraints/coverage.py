@@ -18,7 +18,8 @@ from solver.variables import ModelContext
 
 def add_coverage(ctx: ModelContext) -> dict[int, cp_model.IntVar]:
     """Add shortfall (and over-cover) variables per occurrence; return shortfall vars
-    (also kept as ``ctx.aux["shortfall"]``, by occurrence index)."""
+    (also kept as ``ctx.aux["shortfall"]``, by occurrence index). The cost of occurrences
+    nobody may work is a constant, added to ``ctx.aux["shortfall_constant"]``."""
     m, w = ctx.model, ctx.problem.config.weights
     shortfall: dict[int, cp_model.IntVar] = {}
     for occ in ctx.problem.occurrences:
@@ -26,7 +27,7 @@ def add_coverage(ctx: ModelContext) -> dict[int, cp_model.IntVar]:
         n = sum(var for _, var in pairs)
         need = occ.need
         if not pairs:
-            ctx.add_constant_cost(w.uncovered * occ.priority * need)
+            add_shortfall_constant(ctx, w.uncovered * occ.priority * need)
             continue
         lo = max(0, need - len(pairs))
         s = m.NewIntVar(lo, need, f"short[{occ.index}]")
@@ -41,3 +42,10 @@ def add_coverage(ctx: ModelContext) -> dict[int, cp_model.IntVar]:
         ctx.count("coverage")
     ctx.aux["shortfall"] = shortfall
     return shortfall
+
+
+def add_shortfall_constant(ctx: ModelContext, cost: int) -> None:
+    """A shortfall no assignment can lessen: a constant cost, also summed in
+    ``ctx.aux["shortfall_constant"]`` (what the fill's cap must not count against it)."""
+    ctx.add_constant_cost(cost)
+    ctx.aux["shortfall_constant"] = ctx.aux.get("shortfall_constant", 0) + cost

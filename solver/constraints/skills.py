@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from solver.constraints.coverage import add_shortfall_constant
 from solver.variables import ModelContext
 
 
 def add_skills(ctx: ModelContext) -> dict[tuple[int, str], cp_model.IntVar]:
     """Add a missing-skill variable per (occurrence, required skill); return them (also
-    kept as ``ctx.aux["missing_skill"]``)."""
+    kept as ``ctx.aux["missing_skill"]``); a requirement nobody eligible holds is a constant
+    cost (``ctx.aux["shortfall_constant"]``)."""
     m, w = ctx.model, ctx.problem.config.weights
     vols = ctx.problem.volunteers
     capped = w.over_cover is None  # then nobody is staffed above need
@@ -25,7 +27,7 @@ def add_skills(ctx: ModelContext) -> dict[tuple[int, str], cp_model.IntVar]:
         for skill, req in occ.require:
             holders = [var for v, var in ctx.occ_vars[occ.index] if skill in vols[v].skills]
             if not holders:
-                ctx.add_constant_cost(w.missing_skill * req)
+                add_shortfall_constant(ctx, w.missing_skill * req)
                 continue
             lo = max(0, req - (min(len(holders), occ.need) if capped else len(holders)))
             miss = m.NewIntVar(lo, req, f"miss[{occ.index},{skill}]")

@@ -68,10 +68,11 @@ def test_worker_killed_mid_solve_is_retried_and_publishes_once(
         wait_for(lambda: conn.llen(solving) == 1, 60, "the worker to start solving")
         horse = int(conn.lindex(solving, 0))
         assert horse != proc.pid, "the solve runs in RQ's forked work horse"
-        if kill == "worker-and-horse":
-            os.kill(horse, signal.SIGKILL)  # the solving process ...
-        os.killpg(proc.pid, signal.SIGKILL)  # ... and the worker that supervised it
+        # the worker first: killed second, it could see its horse die and requeue the job
+        os.killpg(proc.pid, signal.SIGKILL)  # the worker that supervised the solve ...
         proc.wait(10)
+        if kill == "worker-and-horse":
+            os.kill(horse, signal.SIGKILL)  # ... and the solving process
         if kill == "worker-and-horse":
             wait_for(lambda: not _alive(horse), 10, "the work horse to die")
         assert store.current_version() == 1
