@@ -47,12 +47,14 @@ def local_time(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return naive.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz)
 
 
-def _covers_night(start: dt.datetime, end: dt.datetime) -> bool:
-    lo, hi = start.replace(tzinfo=None), end.replace(tzinfo=None)
-    day = lo.date()
-    while day <= hi.date():
-        night0 = dt.datetime.combine(day, dt.time(0))
-        if night0 < hi and lo < night0 + dt.timedelta(hours=5):
+def _covers_night(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> bool:
+    """Whether some instant of [start, end) reads between 00:00 and 05:00 local: compared
+    as instants (aware datetimes of one zone compare by wall clock in Python, which a
+    clock change at midnight, e.g. America/Santiago, would fool)."""
+    lo, hi = start.timestamp(), end.timestamp()
+    day = start.date()
+    while local_time(dt.datetime.combine(day, dt.time(0)), tz).timestamp() < hi:
+        if lo < local_time(dt.datetime.combine(day, dt.time(5)), tz).timestamp():
             return True
         day += dt.timedelta(days=1)
     return False
@@ -68,7 +70,7 @@ def _times(h0: dt.date, d: int, sh: ShiftDef, tz: ZoneInfo) -> dict[str, Any]:
     return dict(
         date=date, start=start, end=end, start_ts=start.timestamp(), end_ts=end.timestamp(),
         minutes=math.ceil(sh.hours * 60 - 1e-6),  # counted against limits: rounded up
-        night=sh.night or _covers_night(start, end), day=day, week=day // 7,
+        night=sh.night or _covers_night(start, end, tz), day=day, week=day // 7,
         weekend=date.toordinal() - (wd - 5) if wd >= 5 else None,
     )  # fmt: skip
 
@@ -80,21 +82,23 @@ def expand_config(config: Config) -> list[CheckOcc]:
     times: dict[tuple, dict[str, Any]] = {}  # the same at every site
     out: list[dict[str, Any]] = []  # CheckOcc fields but the index, which is known once sorted
     for site in config.sites:
-        opens = [(local_time(w.start, tz), local_time(w.end, tz)) for w in site.open]
+        opens = [(local_time(w.start, tz).timestamp(), local_time(w.end, tz).timestamp())
+                 for w in site.open]  # fmt: skip
         for d in range(config.horizon.days):
             for sh in config.shift_patterns[site.pattern]:
                 key = (d, sh.start, sh.hours, sh.night)  # what _times reads of sh
                 if key not in times:
                     times[key] = _times(h0, d, sh, tz)
                 at = times[key]
-                start = at["start"]
+                start = at["start_ts"]  # instants: wall clocks repeat an hour in autumn
                 if opens and not any(a <= start < b for a, b in opens):
                     continue
                 need = site.need_by_shift.get(sh.name, site.need)
                 for ch in config.demand_changes:
                     if ch.site != site.id or (ch.shift is not None and ch.shift != sh.name):
                         continue
-                    if local_time(ch.start, tz) <= start < local_time(ch.end, tz):
+                    t0, t1 = (local_time(t, tz).timestamp() for t in (ch.start, ch.end))
+                    if t0 <= start < t1:
                         need = max(0, ch.set if ch.set is not None else need + (ch.add or 0))
                 require = tuple(sorted((k, n) for k, n in site.require.items() if n))
                 out.append(

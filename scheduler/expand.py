@@ -62,34 +62,45 @@ def shift_bounds(date: dt.date, shift: ShiftDef, tz: ZoneInfo) -> tuple[dt.datet
     return start, end
 
 
-def is_night(shift: ShiftDef, start: dt.datetime, end: dt.datetime) -> bool:
-    """Flagged ``night: true``, or covering any local time in [00:00, 05:00)."""
+def is_night(shift: ShiftDef, start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> bool:
+    """Flagged ``night: true``, or covering an instant whose local time is in
+    [00:00, 05:00): each local night as the instants it spans (where the clocks jump at
+    midnight, America/Santiago, it starts at 01:00), not by wall clock."""
     if shift.night:
         return True
-    lo, hi = start.replace(tzinfo=None), end.replace(tzinfo=None)
-    day = lo.date()
-    while dt.datetime.combine(day, NIGHT_START) < hi:
-        n0, n1 = dt.datetime.combine(day, NIGHT_START), dt.datetime.combine(day, NIGHT_END)
-        if n0 < hi and lo < n1:
+    lo, hi = instant(start), instant(end)
+    day = start.date()
+    while instant(localize(dt.datetime.combine(day, NIGHT_START), tz)) < hi:
+        if lo < instant(localize(dt.datetime.combine(day, NIGHT_END), tz)):
             return True
         day += dt.timedelta(days=1)
     return False
 
 
+def instant(t: dt.datetime) -> float:
+    """POSIX seconds: aware datetimes of one zone compare and subtract by wall clock in
+    Python (fold ignored), so times in the repeated autumn hour need this."""
+    return t.timestamp()
+
+
 def site_is_open(site: Site, start: dt.datetime, tz: ZoneInfo) -> bool:
     if not site.open:
         return True
-    return any(localize(w.start, tz) <= start < localize(w.end, tz) for w in site.open)
+    t = instant(start)
+    return any(
+        instant(localize(w.start, tz)) <= t < instant(localize(w.end, tz)) for w in site.open
+    )
 
 
 def occurrence_need(
     site: Site, shift: str, start: dt.datetime, changes: tuple[DemandChange, ...], tz: ZoneInfo
 ) -> int:
     need = site.need_by_shift.get(shift, site.need)
+    t = instant(start)
     for ch in changes:
         if ch.site != site.id or (ch.shift is not None and ch.shift != shift):
             continue
-        if localize(ch.start, tz) <= start < localize(ch.end, tz):
+        if instant(localize(ch.start, tz)) <= t < instant(localize(ch.end, tz)):
             need = ch.apply(need)
     return need
 
@@ -115,7 +126,7 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
                 key = (date, shift.start, shift.hours, shift.night)  # what they read of it
                 if key not in bounds:
                     start, end = shift_bounds(date, shift, tz)
-                    bounds[key] = start, end, is_night(shift, start, end)
+                    bounds[key] = start, end, is_night(shift, start, end, tz)
                 start, end, night = bounds[key]
                 if not site_is_open(site, start, tz):
                     continue

@@ -83,4 +83,24 @@ def raw_cross_references(
     for vid, n in Counter(v.id for v in volunteers).items():
         if n > 1:
             err(("volunteers",), f"duplicate volunteer id {vid!r} ({n} times)")
+
+    # an entry of volunteers.people that did not validate still names its volunteer
+    raw_vols = data.get("volunteers")
+    people = raw_vols.get("people") if isinstance(raw_vols, dict) else None
+    known_vols = {v.id for v in volunteers} | {
+        i.strip()
+        for p in (people if isinstance(people, list) else [])
+        if isinstance(p, dict) and (i := _text(p.get("id"))) is not None
+    }
+    requests = data.get("requests")
+    for i, req in enumerate(requests if isinstance(requests, list) else []):
+        if not isinstance(req, dict):
+            continue
+        vol, shift, site = (_text(req.get(k)) for k in ("volunteer", "shift", "site"))
+        if vol is not None and vol.strip() not in known_vols:
+            err(("requests", i, "volunteer"), f"unknown volunteer {vol!r}")
+        if shift is not None and patterns is not None and shift not in shift_names:
+            err(("requests", i, "shift"), f"no pattern has a shift {shift!r}")
+        if site is not None and isinstance(raw_sites, list) and site not in known_sites:
+            err(("requests", i, "site"), f"unknown site {site!r}")
     return out

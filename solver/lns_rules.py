@@ -1,7 +1,7 @@
 """The rules the pure-Python start (:mod:`solver.lns_greedy`) keeps, and a row check.
 
 :func:`applicable`: only these rules can bind (at most one shift a day, shifts that do not
-reach into the next day's first shift, forbidden successions, per-shift caps, min/max
+reach into a later day's first shift, forbidden successions, per-shift caps, min/max
 total minutes, max/min consecutive working days, min consecutive days off, max weekends;
 availability and days off are eligibility) and no skill requirements.
 :func:`row_violations` checks one volunteer's row against them; :func:`request_values`
@@ -11,6 +11,7 @@ prices requests per (occurrence, volunteer).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 
 from scheduler.problem import Problem
@@ -29,22 +30,19 @@ def applicable(problem: Problem) -> bool:
             return False
         if lim.max_nights_per_week is not None and any(o.night for o in problem.occurrences):
             return False
-    earliest = _earliest(problem)
-    for o in problem.occurrences:  # nothing reaches into the next day's first shift
-        midnight = dt.datetime.combine(o.date, dt.time(), o.start.tzinfo)
-        if (o.end - midnight).total_seconds() > 86400 + earliest:
-            return False
-    return True
+    return not _reach_later_days(problem)
 
 
-def _earliest(problem: Problem) -> float:
-    return min(
-        (
-            (o.start - dt.datetime.combine(o.date, dt.time(), o.start.tzinfo)).total_seconds()
-            for o in problem.occurrences
-        ),
-        default=0.0,
-    )
+def _reach_later_days(problem: Problem) -> bool:
+    """Whether some shift ends after a shift of a later day starts (compared as instants:
+    by wall clock, a shift ending at 01:10 EST after the clocks went back would look
+    like it ends before a 01:15 EDT start)."""
+    first = [math.inf] * (problem.config.horizon.days + 1)  # earliest start on day d or later
+    for o in problem.occurrences:
+        first[o.day] = min(first[o.day], o.start.timestamp())
+    for d in range(len(first) - 2, -1, -1):
+        first[d] = min(first[d], first[d + 1])
+    return any(o.end.timestamp() > first[o.day + 1] for o in problem.occurrences)
 
 
 def request_values(problem: Problem) -> dict[Pair, float]:

@@ -4,7 +4,8 @@ Each assignment is one VEVENT whose UID names the plan, volunteer, site, shift a
 (``<plan>-<volunteer>-<site>-<shift>-<YYYYMMDDTHHMM>@rota``), so a calendar app that
 subscribes to the file updates or removes the event when a re-published roster changes
 it; SEQUENCE is the roster version. Times are in the plan's time zone, with a VTIMEZONE
-component covering the horizon. Every volunteer gets a file, even with no shifts, so a
+component covering the horizon (a time in the second pass of an hour the clocks repeat
+is written in UTC: :func:`ical_time`). Every volunteer gets a file, even with no shifts, so a
 subscription sees a shift disappear.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vGeo
 
@@ -88,8 +90,8 @@ def volunteer_calendar(
         ev.add("uid", event_uid(cfg.plan, a))
         ev.add("dtstamp", stamp)
         ev.add("sequence", roster.version)
-        ev.add("dtstart", a.start.astimezone(problem.tz))
-        ev.add("dtend", a.end.astimezone(problem.tz))
+        ev.add("dtstart", ical_time(a.start, problem.tz))
+        ev.add("dtend", ical_time(a.end, problem.tz))
         ev.add("summary", f"{site_name}: {a.shift} shift")
         where = site_name + (f" ({site.zone})" if site and site.zone else "")
         ev.add("location", where)
@@ -104,6 +106,16 @@ def volunteer_calendar(
         ev.add("transp", "OPAQUE")
         cal.add_component(ev)
     return cal
+
+
+def ical_time(t: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """``t`` in the plan's zone, or in UTC where its local time is the second of an hour
+    the clocks repeat (01:30 EST after 01:30 EDT): RFC 5545 reads a repeated local time
+    as its first occurrence (3.3.5), which would move or shorten the event."""
+    local = t.astimezone(tz)
+    if local.replace(fold=0).utcoffset() != local.utcoffset():
+        return t.astimezone(dt.UTC)
+    return local
 
 
 def _order(a: Assignment) -> tuple[float, str, str]:

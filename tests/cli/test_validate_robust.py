@@ -180,6 +180,34 @@ def test_every_problem_is_named_when_a_field_is_invalid(tmp_path: Path) -> None:
     assert len(lines) == len(wanted), lines
 
 
+def test_request_references_are_named_when_another_request_is_invalid(tmp_path: Path) -> None:
+    """QA: a bad ``want`` in one request hid the unknown volunteer of another; an entry
+    of volunteers.people that did not validate still counts as a known volunteer."""
+    text = _text(
+        volunteers={"people": [{"id": "v1"}, {"id": "v2", "night_ok": "maybe"}]},
+        requests=[
+            {"volunteer": "v9", "date": "2020-01-29", "shift": "day", "want": "off"},
+            {"volunteer": "v1", "date": "2020-01-29", "shift": "dusk", "want": "maybe"},
+            {"volunteer": "v2", "date": "2020-01-29", "shift": "day", "site": "far", "want": "on"},
+        ],
+    )
+    config = tmp_path / "plan.yaml"
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    wanted = [
+        ": volunteers.people[1].night_ok:",
+        ": requests[1].want:",
+        ": requests[0].volunteer: unknown volunteer 'v9'",
+        ": requests[1].shift: no pattern has a shift 'dusk'",
+        ": requests[2].site: unknown site 'far'",
+    ]
+    for words in wanted:
+        assert [ln for ln in lines if words in ln], (words, lines)
+    assert len(lines) == len(wanted), lines
+
+
 def test_single_digit_hour_is_a_time() -> None:
     from scheduler.models import ShiftDef
 

@@ -239,3 +239,25 @@ def test_dst_fall_back_keeps_real_hours() -> None:
     assert night.end.isoformat() == "2024-10-27T07:00:00+01:00"
     assert night.end.timestamp() - night.start.timestamp() == 8 * 3600
     assert occs[1].start.isoformat() == "2024-10-27T08:00:00+01:00"
+
+
+def test_night_is_read_from_instants_where_clocks_jump_at_midnight() -> None:
+    # America/Santiago skips 00:00-01:00 on 8 Sep 2024: a 23:00 shift of one real hour
+    # ends at 01:00, but no instant of it reads between 00:00 and 05:00 local; one of two
+    # hours does, and the expansion and the checker agree on both
+    from scheduler.checker_model import expand_config
+
+    config = plan_from_dict(
+        tiny_config(
+            timezone="America/Santiago",
+            horizon={"start": "2024-09-07", "days": 1},
+            shift_patterns=_pattern(
+                {"name": "late", "start": "23:00", "hours": 1},
+                {"name": "later", "start": "23:00", "hours": 2},
+            ),
+            sites=_site(),
+        )
+    ).config
+    night = {o.shift: o.night for o in expand(config)}
+    assert night == {"late": False, "later": True}
+    assert {o.shift: o.night for o in expand_config(config)} == night

@@ -170,6 +170,25 @@ def test_calendar_across_dst_keeps_offsets(tmp_path: Path) -> None:
     assert ends[1].utcoffset() == dt.timedelta(hours=2) and ends[1].hour == 9
 
 
+def test_calendar_time_in_the_repeated_hour_is_written_in_utc(tmp_path: Path) -> None:
+    # New York repeats 01:00-02:00 on 3 Nov 2024: an 18:00 shift of 8.5 h ends at 01:30
+    # EST, the hour's second pass. RFC 5545 reads a local 01:30 as the first (EDT), an
+    # hour early, so that end is written in UTC; a time outside the hour keeps its zone
+    p = _problem(
+        timezone="America/New_York",
+        horizon={"start": "2024-11-02", "days": 1},
+        shift_patterns={"p": [{"name": "eve", "start": "18:00", "hours": 8.5}]},
+        sites=[{"id": "hall", "pattern": "p", "need": 1}],
+    )
+    write_calendars(p, _roster(p, [(0, "v1")]), tmp_path, stamp=STAMP)
+    text = (tmp_path / "v1.ics").read_text()
+    assert "DTSTART;TZID=America/New_York:20241102T180000" in text
+    assert "DTEND:20241103T063000Z" in text
+    (event,) = Calendar.from_ical(text).walk("VEVENT")
+    elapsed = event.decoded("DTEND").timestamp() - event.decoded("DTSTART").timestamp()
+    assert elapsed == 8.5 * 3600
+
+
 def test_written_calendar_equals_its_whole_serialisation(tmp_path: Path) -> None:
     # write_calendars serialises the VTIMEZONE once and splices it into every file
     from scheduler.exports.calendars import plan_timezone, volunteer_calendar

@@ -246,3 +246,43 @@ def test_window_share_follows_the_cost_saved_per_second_within_its_range():
     assert window_share({"rows": 0.0, "window": 5.0}) == SHARE_RANGE[1]
     assert window_share({"rows": 5.0, "window": 0.0}) == SHARE_RANGE[0]
     assert window_share({"rows": 0.0, "window": 0.0}) == WINDOW_SHARE
+
+
+def _fall_back_plan(late_start: str) -> dict:
+    """QA's case: New York, clocks back at 02:00 on 3 Nov 2024; site b opens only on
+    2 Nov with a 9 h shift at ``late_start``; site a has a 3 h shift at 01:15 on 3 Nov."""
+    from tests.conftest import tiny_config
+
+    return tiny_config(
+        timezone="America/New_York",
+        horizon={"start": "2024-11-02", "days": 2},
+        shift_patterns={
+            "e": [{"name": "early", "start": "01:15", "hours": 3}],
+            "l": [{"name": "late", "start": late_start, "hours": 9}],
+        },
+        sites=[
+            {"id": "a", "pattern": "e", "need": 1,
+             "open": {"from": "2024-11-02T12:00", "to": "2024-11-04T00:00"}},
+            {"id": "b", "pattern": "l", "need": 1,
+             "open": {"from": "2024-11-02T00:00", "to": "2024-11-03T00:00"}},
+        ],
+        volunteers={"people": [{"id": "v1"}]},
+        rules={"max_shifts_per_day": 1},
+        weights={"fairness": 0},
+    )  # fmt: skip
+
+
+def test_row_methods_refused_where_a_shift_reaches_a_later_days_shift_by_instants() -> None:
+    # b's 17:10 shift ends at 01:10 EST (06:10 UTC), after a's 01:15 EDT start (05:15 UTC)
+    # the next day, though its wall clock reads earlier: the row methods (one shift a day,
+    # none reaching the next day's) must not apply, and plan_roster's roster passes the
+    # checker (it raised before: v1 on both). From 16:10 it ends at 05:10 UTC: they apply.
+    from scheduler.loading import plan_from_dict
+    from solver import lns_rules
+    from solver.pipeline import plan_roster
+
+    reaching = compile_plan(plan_from_dict(_fall_back_plan("17:10")))
+    assert not lns_rules.applicable(reaching)
+    roster, solution = plan_roster(reaching, SolveParams(time_limit=5, workers=1))
+    assert solution.objective == 1000 and len(roster.assignments) == 1
+    assert lns_rules.applicable(compile_plan(plan_from_dict(_fall_back_plan("16:10"))))
