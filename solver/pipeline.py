@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from scheduler.checker import RosterInvalid
 from scheduler.problem import Problem
 from scheduler.roster import Roster, Status
 from solver.types import Pair, Solution, SolveParams
@@ -245,9 +246,10 @@ def plan_roster(
     A roster with status ``optimal``/``feasible`` holds the assignments; ``infeasible``
     and ``unknown`` hold none and carry an explanation. Every roster passes
     ``scheduler.checker.assert_valid`` (given the previous pairs when re-planning) before
-    it is returned (RosterInvalid otherwise: a bug, never a user error).
+    it is returned. One that fails it is a bug, never a user error: plain planning then
+    publishes the cheapest hand roster that passes (:func:`_rescued`, the rejection named
+    in ``stats.rejected_roster``); re-planning raises RosterInvalid.
     """
-    from scheduler.checker import RosterInvalid
     from solver.solve import full_model_fits, solve
 
     t0 = time.monotonic()
@@ -291,11 +293,42 @@ def plan_roster(
         solution = _polished(problem, params, solution, t0 + params.time_limit)
     try:
         return _checked(problem, params, solution, version), solution
-    except RosterInvalid:
-        if solution is searched:
-            raise
-    # a move the rule grid let through broke a rule: publish the search's roster
-    return _checked(problem, params, searched, version), searched
+    except RosterInvalid as err:
+        rejected = err
+    if solution is not searched:
+        # a move the rule grid let through broke a rule: publish the search's roster
+        try:
+            return _checked(problem, params, searched, version), searched
+        except RosterInvalid as err:
+            rejected = err
+    # the search's own roster broke a rule (a bug): the hand method's, if it passes
+    rescued = _rescued(problem, params, searched, version, rejected)
+    if rescued is None:
+        raise rejected
+    return rescued
+
+
+def _rescued(
+    problem: Problem, params: SolveParams, searched: Solution, version: int, err: RosterInvalid
+) -> tuple[Roster, Solution] | None:
+    """Where the solver's roster failed the independent check (a bug, never a user
+    error), the cheapest hand roster that passes it, so a plan is not lost; its stats
+    name the rejection (``rejected_roster``, which ``rota plan`` prints). None when
+    re-planning (the hand method keeps no fixed or previous pairs) or none passes."""
+    if not is_plain(params):
+        return None
+    why = err.violations[0] if err.violations else str(err)
+    for cost, source, pairs in hand_rosters(problem, params.hint):
+        stats = {"roster_source": source, "rejected_roster": why}
+        solution = Solution(
+            status=Status.feasible, objective=cost, bound=None,
+            assignments=tuple(sorted(pairs)), seconds=searched.seconds, stats=stats,
+        )  # fmt: skip
+        try:
+            return _checked(problem, params, solution, version), solution
+        except RosterInvalid:
+            continue
+    return None
 
 
 def _checked(problem: Problem, params: SolveParams, solution: Solution, version: int) -> Roster:

@@ -308,7 +308,8 @@ def plan(
     CP-SAT starts from the hand-method (greedy) roster; if it finds nothing better within
     the time limit, that roster is published (when it passes the independent checker),
     or the same method taking each shift's cheapest volunteers first when that costs
-    less and leaves no more shortfall.
+    less and leaves no more shortfall. A solver roster the independent checker rejects
+    (a bug) is never written: the hand-method roster is, with a warning on stderr.
     City-scale configs (5,000 volunteers or more) are planned by zone as `rota plan-city`
     does and get roster.json only.
 
@@ -353,6 +354,13 @@ def plan(
             f"internal error: the solver's roster failed the independent check, "
             f"nothing written: {err}"
         ) from None
+    rejected = roster.stats.get("rejected_roster")
+    if rejected:
+        click.echo(
+            "warning: internal error: the solver's roster failed the independent check "
+            f"({rejected}); the hand-method roster, which passes it, is written instead",
+            err=True,
+        )
     try:
         written = write_exports(problem, roster, out_dir)
     except OSError as err:

@@ -226,15 +226,20 @@ def test_pipeline_hints_with_greedy_and_checks(monkeypatch: pytest.MonkeyPatch) 
 def test_pipeline_refuses_a_roster_the_checker_rejects(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import solver.pipeline
     import solver.solve
     from scheduler.checker import RosterInvalid
     from solver.pipeline import plan_roster
     from solver.types import Solution
 
     problem = compile_plan(plan_from_dict(_unique_solution_config()))
-    # bob is not available on the first day: a solver bug that must not be published
+    # bob is not available on the first day: a solver bug that must not be published;
+    # nor may the hand rosters that would replace it (tests/solver/test_pipeline.py),
+    # broken the same way here
     bad = Solution(Status.optimal, 0, 0, ((0, 1), (1, 1)), 0.01)
     monkeypatch.setattr(solver.solve, "solve", lambda p, params: bad)
+    broken_hand = [(0, "greedy", frozenset(bad.assignments))]
+    monkeypatch.setattr(solver.pipeline, "hand_rosters", lambda p, hint: broken_hand)
     with pytest.raises(RosterInvalid):
         plan_roster(problem, SolveParams(time_limit=1))
 
