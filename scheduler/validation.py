@@ -12,6 +12,7 @@ from collections.abc import Callable
 from scheduler.errors import Loc, Problem, format_path
 from scheduler.expand import expand
 from scheduler.models import Plan
+from scheduler.validation_raw import invalid_people_ids
 
 _EMPTY = "empty interval (`from` equals `to`)"
 
@@ -84,6 +85,7 @@ def check_plan(
             err(("demand_changes", i, "shift"), f"no pattern has a shift {ch.shift!r}")
 
     vol_ids = [v.id for v in plan.volunteers]
+    vol_ids += invalid_people_ids(cfg.volunteers.people)  # reported on their own
     for vid, n in Counter(vol_ids).items():
         if n > 1:
             err(("volunteers",), f"duplicate volunteer id {vid!r} ({n} times)")

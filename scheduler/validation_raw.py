@@ -10,11 +10,31 @@ problems exactly as ``check_plan`` does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+from pydantic import ValidationError
 
 from scheduler.errors import Loc, Problem, format_path
 from scheduler.models import Volunteer
+
+
+def invalid_people_ids(people: Iterable[Any]) -> list[str]:
+    """The ids named by entries of ``volunteers.people`` that do not validate (their
+    errors are reported on their own): they still count for duplicates and references."""
+    return [
+        i.strip()
+        for p in people
+        if isinstance(p, dict) and (i := _text(p.get("id"))) is not None and not _valid(p)
+    ]
+
+
+def _valid(person: dict[str, Any]) -> bool:
+    try:
+        Volunteer.model_validate(person)
+    except ValidationError:
+        return False
+    return True
 
 
 def _text(value: Any) -> str | None:
@@ -80,18 +100,14 @@ def raw_cross_references(
         elif shift is not None and patterns is not None and shift not in shift_names:
             err(("demand_changes", i, "shift"), f"no pattern has a shift {shift!r}")
 
-    for vid, n in Counter(v.id for v in volunteers).items():
-        if n > 1:
-            err(("volunteers",), f"duplicate volunteer id {vid!r} ({n} times)")
-
     # an entry of volunteers.people that did not validate still names its volunteer
     raw_vols = data.get("volunteers")
     people = raw_vols.get("people") if isinstance(raw_vols, dict) else None
-    known_vols = {v.id for v in volunteers} | {
-        i.strip()
-        for p in (people if isinstance(people, list) else [])
-        if isinstance(p, dict) and (i := _text(p.get("id"))) is not None
-    }
+    invalid = invalid_people_ids(people if isinstance(people, list) else [])
+    for vid, n in (Counter(v.id for v in volunteers) + Counter(invalid)).items():
+        if n > 1:
+            err(("volunteers",), f"duplicate volunteer id {vid!r} ({n} times)")
+    known_vols = {v.id for v in volunteers} | set(invalid)
     requests = data.get("requests")
     for i, req in enumerate(requests if isinstance(requests, list) else []):
         if not isinstance(req, dict):

@@ -182,9 +182,10 @@ def test_every_problem_is_named_when_a_field_is_invalid(tmp_path: Path) -> None:
 
 def test_request_references_are_named_when_another_request_is_invalid(tmp_path: Path) -> None:
     """QA: a bad ``want`` in one request hid the unknown volunteer of another; an entry
-    of volunteers.people that did not validate still counts as a known volunteer."""
+    of volunteers.people that did not validate still counts as a known volunteer, and
+    for duplicates."""
     text = _text(
-        volunteers={"people": [{"id": "v1"}, {"id": "v2", "night_ok": "maybe"}]},
+        volunteers={"people": [{"id": "v1"}, {"id": "v2", "night_ok": "maybe"}, {"id": "v2"}]},
         requests=[
             {"volunteer": "v9", "date": "2020-01-29", "shift": "day", "want": "off"},
             {"volunteer": "v1", "date": "2020-01-29", "shift": "dusk", "want": "maybe"},
@@ -202,10 +203,24 @@ def test_request_references_are_named_when_another_request_is_invalid(tmp_path: 
         ": requests[0].volunteer: unknown volunteer 'v9'",
         ": requests[1].shift: no pattern has a shift 'dusk'",
         ": requests[2].site: unknown site 'far'",
+        ": volunteers: duplicate volunteer id 'v2' (2 times)",
     ]
     for words in wanted:
         assert [ln for ln in lines if words in ln], (words, lines)
     assert len(lines) == len(wanted), lines
+
+
+def test_duplicate_of_an_invalid_volunteer_entry_is_named(tmp_path: Path) -> None:
+    """QA: the config validates but one of two v2 entries does not: both problems at once."""
+    people = [{"id": "v1"}, {"id": "v2", "night_ok": "maybe"}, {"id": "v2"}]
+    config = tmp_path / "plan.yaml"
+    config.write_text(_text(volunteers={"people": people}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert "volunteers.people[1].night_ok:" in lines[0]
+    assert "volunteers: duplicate volunteer id 'v2' (2 times)" in lines[1]
 
 
 def test_single_digit_hour_is_a_time() -> None:
