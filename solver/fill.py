@@ -59,7 +59,7 @@ def short_of(
     return short
 
 
-def _cap_shortfall(ctx: ModelContext, limit: float) -> None:
+def cap_shortfall(ctx: ModelContext, limit: float) -> None:
     """The fill's roster leaves at most ``limit`` short (as
     :func:`scheduler.cost.shortfall_cost` prices it): forcing the short occurrences up
     must not leave others shorter than the reference overall (S9: a fill that brought
@@ -99,7 +99,7 @@ def fill(
         for skill, level in skills.items():
             holders = [var for v, var in ctx.occ_vars[o] if skill in vols[v].skills]
             ctx.model.Add(sum(holders) >= level)
-    _cap_shortfall(ctx, shortfall_cost(cost_breakdown(problem, reference)))
+    cap_shortfall(ctx, shortfall_cost(cost_breakdown(problem, reference)))
     found = solve_context(ctx, max(0.1, deadline - time.monotonic()))
     if not found.status.has_roster:
         return None

@@ -46,6 +46,21 @@ FILL_SHARE = 0.06
 :func:`solver.fill.fill` (staffing the search left short where greedy did not)..."""
 FILL_MIN_SECONDS = 0.5
 """...which gets at least this long when the solve overran its share."""
+GUARD_SECONDS = (1.5, 0.1)
+"""On plain plans min(1.5 s, this share of the time limit) is kept back for the guard
+(:mod:`solver.guard`: no more weighted shortfall than greedy's) in case it is needed
+(:func:`_guard_seconds`); when it is not, the polish gets the time."""
+
+
+def _guard_seconds(problem: Problem, params: SolveParams, filled: bool) -> float:
+    """Seconds kept back for the guard: none where the fill's share is kept and greedy's
+    roster leaves nothing short (the search may still leave a gap when cut short, but
+    the fill is there for that; S1, S2, S4, S6, S8)."""
+    from solver.guard import weighted_shortfall
+
+    if filled and weighted_shortfall(problem, params.hint) == 0:
+        return 0.0
+    return min(GUARD_SECONDS[0], GUARD_SECONDS[1] * params.time_limit)
 
 
 def with_hint(problem: Problem, params: SolveParams) -> SolveParams:
@@ -195,10 +210,18 @@ search left no gap to fill) goes to a last restricted search from the roster, wh
 least this long."""
 
 
-def _polished(problem: Problem, params: SolveParams, solution: Solution, end: float) -> Solution:
+def _polished(
+    problem: Problem,
+    params: SolveParams,
+    solution: Solution,
+    end: float,
+    max_short: float | None = None,
+) -> Solution:
     """``solution`` improved by a restricted CP-SAT search hinted with it (the cheapest
     candidates of each shift and its own pairs: :func:`solver.candidates.candidate_pairs`
-    keeps every hinted pair) until ``end``, when that lowers the cost."""
+    keeps every hinted pair) until ``end``, when that lowers the cost (and leaves a
+    weighted shortfall of at most ``max_short``: :mod:`solver.guard`)."""
+    from solver.guard import weighted_shortfall
     from solver.solve import warm_fits, warm_start
 
     left = end - time.monotonic()
@@ -210,6 +233,7 @@ def _polished(problem: Problem, params: SolveParams, solution: Solution, end: fl
         found is None
         or found.objective is None
         or found.objective >= solution.objective - COST_EPSILON
+        or (max_short is not None and weighted_shortfall(problem, found.assignments) > max_short)
     ):
         return dataclasses.replace(solution, stats={**solution.stats, "polish": 0})
     return _improved(solution, problem, frozenset(found.assignments), {"polish": 1})
@@ -257,12 +281,15 @@ def plan_roster(
     params = with_hint(problem, params)
     fallback = hinted_by_greedy and is_plain(params)
     hand: list[tuple[float, str, frozenset[Pair]]] = []
-    fill_seconds = swap_seconds = 0.0
-    if rows_apply(problem, params):
-        solution = solve_by_rows(problem, params)
-    else:
-        if fallback and problem.n_pairs > FILL_MIN_PAIRS:
+    fill_seconds = swap_seconds = guard_seconds = 0.0
+    if fallback:
+        if problem.n_pairs > FILL_MIN_PAIRS and not rows_apply(problem, params):
             fill_seconds = FILL_SHARE * params.time_limit
+        guard_seconds = _guard_seconds(problem, params, bool(fill_seconds))
+    if rows_apply(problem, params):
+        limit = max(MIN_SEARCH_SECONDS, params.time_limit - guard_seconds)
+        solution = solve_by_rows(problem, dataclasses.replace(params, time_limit=limit))
+    else:
         swap_seconds = _swap_seconds(problem, params)
         searched_params = params
         if fallback and not full_model_fits(problem, params.time_limit):
@@ -270,7 +297,8 @@ def plan_roster(
             # roster, made first so that the search gets exactly the time it leaves
             hand = hand_rosters(problem, params.hint)
             searched_params = dataclasses.replace(params, hint=hand[0][2])
-        limit = t0 + params.time_limit - time.monotonic() - fill_seconds - swap_seconds
+        kept = fill_seconds + swap_seconds + guard_seconds
+        limit = t0 + params.time_limit - time.monotonic() - kept
         searched_params = dataclasses.replace(
             searched_params, time_limit=max(MIN_SEARCH_SECONDS, limit)
         )
@@ -281,16 +309,23 @@ def plan_roster(
     if fill_seconds and solution.status.has_roster:
         from solver.fill import fill
 
-        left = max(FILL_MIN_SECONDS, t0 + params.time_limit - time.monotonic())
+        left = t0 + params.time_limit - guard_seconds - time.monotonic()
+        left = max(FILL_MIN_SECONDS, left - swap_seconds)
         solution = fill(problem, params, solution, params.hint, left) or solution
     searched = solution
     if MOVES and is_plain(params) and solution.status.has_roster:
         solution = _with_moves(problem, params, solution)
     if swap_seconds and solution.status is Status.feasible:
-        left = max(MIN_SWAP_SECONDS, t0 + params.time_limit - time.monotonic())
+        left = max(MIN_SWAP_SECONDS, t0 + params.time_limit - guard_seconds - time.monotonic())
         solution = with_swaps(problem, solution, time.monotonic() + left)
+    max_short = None
+    if fallback:
+        from solver.guard import hold_to_hand, weighted_shortfall
+
+        solution = hold_to_hand(problem, params, solution, hand, t0 + params.time_limit)
+        max_short = weighted_shortfall(problem, params.hint)
     if POLISH and is_plain(params) and solution.status is Status.feasible:
-        solution = _polished(problem, params, solution, t0 + params.time_limit)
+        solution = _polished(problem, params, solution, t0 + params.time_limit, max_short)
     try:
         return _checked(problem, params, solution, version), solution
     except RosterInvalid as err:

@@ -11,7 +11,7 @@ from scheduler.checker import assert_valid
 from scheduler.cost import cost_breakdown, shortfall_cost, total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver.fill import _cap_shortfall, fill, short_of
+from solver.fill import cap_shortfall, fill, short_of
 from solver.model import build_model
 from solver.solve import solve_context
 from solver.types import Solution, SolveParams
@@ -144,7 +144,7 @@ def test_shortfall_cap_holds_the_weighted_shortfall_down() -> None:
     )
     for limit, feasible in ((least, True), (least - 1, False)):
         ctx = build_model(p, SolveParams(workers=1, time_limit=5))
-        _cap_shortfall(ctx, limit)
+        cap_shortfall(ctx, limit)
         found = solve_context(ctx, 5)
         assert found.status.has_roster is feasible, (limit, found.status)
         if feasible:
