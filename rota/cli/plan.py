@@ -308,8 +308,10 @@ def plan(
     CP-SAT starts from the hand-method (greedy) roster; if it finds nothing better within
     the time limit, that roster is published (when it passes the independent checker),
     or the same method taking each shift's cheapest volunteers first when that costs
-    less and leaves no more shortfall. A solver roster the independent checker rejects
-    (a bug) is never written: the hand-method roster is, with a warning on stderr.
+    less and leaves no more shortfall. Below city scale no roster written leaves more
+    weighted shortfall (uncovered x priority plus missing skilled people) than the hand
+    method's, whatever the other weights. A solver roster the independent checker
+    rejects (a bug) is never written: the hand-method roster is, with a warning.
     City-scale configs (5,000 volunteers or more) are planned by zone as `rota plan-city`
     does and get roster.json only.
 
