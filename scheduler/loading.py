@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from scheduler.errors import ConfigError, Loc, Problem, errors_only, problems_from_validation
 from scheduler.models import Config, Plan, Volunteer, VolunteerSource
 from scheduler.validation import check_plan
-from scheduler.validation_raw import raw_cross_references
+from scheduler.validation_raw import invalid_people_ids, raw_cross_references
 
 # CSV columns that hold a number or a boolean: empty cells mean "not given".
 _VOLUNTEER_FIELDS = set(Volunteer.model_fields)
@@ -207,6 +208,7 @@ def _load_people(
     """The volunteers of ``src``; a generate recipe writes a missing CSV only given ``config``."""
     out: list[Volunteer] = []
     problems: list[Problem] = []
+    failed_csv: list[str] = []  # ids of CSV rows that did not validate
     if src.csv:
         csv_path = (base / src.csv).resolve() if not Path(src.csv).is_absolute() else Path(src.csv)
         shown = str(base / src.csv) if not Path(src.csv).is_absolute() else src.csv
@@ -230,6 +232,8 @@ def _load_people(
                 label = f"row {line}" + (f" (id {row['id']})" if "id" in row else "")
                 for p in problems_from_validation(err, shown):
                     problems.append(Problem(shown, f"{label}.{p.path}", p.message, line))
+                if str(row.get("id") or "").strip():
+                    failed_csv.append(str(row["id"]).strip())
     for i, person in enumerate(src.people):
         try:
             out.append(Volunteer.model_validate(person))
@@ -237,6 +241,14 @@ def _load_people(
             problems.extend(
                 problems_from_validation(err, file, ("volunteers", "people", i), line_of)
             )
+    # duplicates among valid entries (and invalid inline ones) are check_plan's to name;
+    # here those that only a CSV row which did not validate makes
+    seen = Counter([v.id for v in out] + invalid_people_ids(src.people))
+    for vid, n in Counter(failed_csv).items():
+        if seen[vid] < 2 and seen[vid] + n > 1:
+            where = line_of(("volunteers", "csv"))
+            text = f"duplicate volunteer id {vid!r} ({seen[vid] + n} times)"
+            problems.append(Problem(file, "volunteers", text, where))
     return out, problems
 
 

@@ -223,6 +223,23 @@ def test_duplicate_of_an_invalid_volunteer_entry_is_named(tmp_path: Path) -> Non
     assert "volunteers: duplicate volunteer id 'v2' (2 times)" in lines[1]
 
 
+def test_duplicate_of_an_invalid_csv_row_is_named_once(tmp_path: Path) -> None:
+    """QA: row 2's c1 does not validate, row 3's does: the duplicate is named with the
+    row's own error, once (and two valid c2 rows once, by the plan check)."""
+    (tmp_path / "people.csv").write_text(
+        "id,max_hours_per_week\nc1,abc\nc1,10\nc2,\nc2,\n", encoding="utf-8"
+    )
+    config = tmp_path / "plan.yaml"
+    config.write_text(_text(volunteers={"csv": "people.csv"}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3, lines
+    assert "row 2 (id c1).max_hours_per_week:" in lines[0]
+    assert sum("duplicate volunteer id 'c1' (2 times)" in ln for ln in lines) == 1
+    assert sum("duplicate volunteer id 'c2' (2 times)" in ln for ln in lines) == 1
+
+
 def test_single_digit_hour_is_a_time() -> None:
     from scheduler.models import ShiftDef
 
