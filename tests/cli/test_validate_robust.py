@@ -154,6 +154,22 @@ def test_numbers_as_ids_and_names(tmp_path: Path) -> None:
     assert plan.config.sites[0].id == "100"
 
 
+def _rejected(tmp_path: Path, text: str) -> list[str]:
+    """``rota validate`` on ``text`` as ``plan.yaml``: exit 2; its stderr lines."""
+    config = tmp_path / "plan.yaml"
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 2
+    return result.stderr.strip().splitlines()
+
+
+def _names_exactly(lines: list[str], wanted: list[str]) -> None:
+    """Each of ``wanted`` is in some line, and there are no other lines."""
+    for words in wanted:
+        assert [ln for ln in lines if words in ln], (words, lines)
+    assert len(lines) == len(wanted), lines
+
+
 def test_every_problem_is_named_when_a_field_is_invalid(tmp_path: Path) -> None:
     """A field error no longer hides cross-reference and volunteer problems."""
     (tmp_path / "people.csv").write_text("id,lat,lon\nv1,north,1\nv2,31,121\n", encoding="utf-8")
@@ -164,20 +180,14 @@ def test_every_problem_is_named_when_a_field_is_invalid(tmp_path: Path) -> None:
         ],
         volunteers={"csv": "people.csv", "people": [{"id": "v2"}]},
     )
-    config = tmp_path / "plan.yaml"
-    config.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", str(config)])
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
+    lines = _rejected(tmp_path, text)
     wanted = [
         ": sites[0].need: must be 0 or more",
         ": demand_changes[0].site: unknown site 'nope'",
         "people.csv:2: row 2 (id v1).lat:",
         ": volunteers: duplicate volunteer id 'v2'",
     ]
-    for words in wanted:
-        assert [ln for ln in lines if words in ln], (words, lines)
-    assert len(lines) == len(wanted), lines
+    _names_exactly(lines, wanted)
 
 
 def test_request_references_are_named_when_another_request_is_invalid(tmp_path: Path) -> None:
@@ -192,11 +202,7 @@ def test_request_references_are_named_when_another_request_is_invalid(tmp_path: 
             {"volunteer": "v2", "date": "2020-01-29", "shift": "day", "site": "far", "want": "on"},
         ],
     )
-    config = tmp_path / "plan.yaml"
-    config.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", str(config)])
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
+    lines = _rejected(tmp_path, text)
     wanted = [
         ": volunteers.people[1].night_ok:",
         ": requests[1].want:",
@@ -205,19 +211,13 @@ def test_request_references_are_named_when_another_request_is_invalid(tmp_path: 
         ": requests[2].site: unknown site 'far'",
         ": volunteers: duplicate volunteer id 'v2' (2 times)",
     ]
-    for words in wanted:
-        assert [ln for ln in lines if words in ln], (words, lines)
-    assert len(lines) == len(wanted), lines
+    _names_exactly(lines, wanted)
 
 
 def test_duplicate_of_an_invalid_volunteer_entry_is_named(tmp_path: Path) -> None:
     """QA: the config validates but one of two v2 entries does not: both problems at once."""
     people = [{"id": "v1"}, {"id": "v2", "night_ok": "maybe"}, {"id": "v2"}]
-    config = tmp_path / "plan.yaml"
-    config.write_text(_text(volunteers={"people": people}), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", str(config)])
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
+    lines = _rejected(tmp_path, _text(volunteers={"people": people}))
     assert len(lines) == 2, lines
     assert "volunteers.people[1].night_ok:" in lines[0]
     assert "volunteers: duplicate volunteer id 'v2' (2 times)" in lines[1]
@@ -229,11 +229,7 @@ def test_duplicate_of_an_invalid_csv_row_is_named_once(tmp_path: Path) -> None:
     (tmp_path / "people.csv").write_text(
         "id,max_hours_per_week\nc1,abc\nc1,10\nc2,\nc2,\n", encoding="utf-8"
     )
-    config = tmp_path / "plan.yaml"
-    config.write_text(_text(volunteers={"csv": "people.csv"}), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", str(config)])
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
+    lines = _rejected(tmp_path, _text(volunteers={"csv": "people.csv"}))
     assert len(lines) == 3, lines
     assert "row 2 (id c1).max_hours_per_week:" in lines[0]
     assert sum("duplicate volunteer id 'c1' (2 times)" in ln for ln in lines) == 1
