@@ -126,6 +126,12 @@ def shortfall_cost(terms: dict[str, float]) -> float:
     return terms["uncovered"] + terms["missing_skill"]
 
 
+def weighted_shortfall(problem: Problem, pairs: Iterable[Pair]) -> float:
+    """What ``pairs`` leave short, priced as the objective prices it (uncovered x
+    priority plus missing skilled people): :func:`shortfall_cost` of their breakdown."""
+    return shortfall_cost(cost_breakdown(problem, pairs))
+
+
 def cost_breakdown(
     problem: Problem, pairs: Iterable[Pair], previous: Iterable[Pair] | None = None
 ) -> dict[str, float]:

@@ -22,7 +22,7 @@ import dataclasses
 import math
 import time
 
-from scheduler.cost import cost_breakdown, shortfall_cost, total_cost
+from scheduler.cost import total_cost, weighted_shortfall
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from scheduler.shortfalls import missing_skills, staff_by_occurrence
@@ -99,7 +99,7 @@ def fill(
         for skill, level in skills.items():
             holders = [var for v, var in ctx.occ_vars[o] if skill in vols[v].skills]
             ctx.model.Add(sum(holders) >= level)
-    cap_shortfall(ctx, shortfall_cost(cost_breakdown(problem, reference)))
+    cap_shortfall(ctx, weighted_shortfall(problem, reference))
     found = solve_context(ctx, max(0.1, deadline - time.monotonic()))
     if not found.status.has_roster:
         return None

@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from scheduler.cost import cost_breakdown, shortfall_cost, total_cost
+from scheduler.cost import total_cost, weighted_shortfall
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver.types import Pair, Solution, SolveParams
@@ -39,52 +39,43 @@ roster is taken."""
 EPSILON = 1e-6
 
 
-def weighted_shortfall(problem: Problem, pairs: frozenset[Pair] | tuple[Pair, ...]) -> float:
-    """Uncovered x priority plus missing skilled people, as the objective prices them."""
-    return shortfall_cost(cost_breakdown(problem, pairs))
-
-
 def hold_to_hand(
     problem: Problem,
     params: SolveParams,
     solution: Solution,
     hand: list[tuple[float, str, frozenset[Pair]]],
+    floor: float,
     end: float,
 ) -> Solution:
-    """``solution`` if it leaves no more short than the hand method's roster
-    (``params.hint``, greedy's); else the fill's repair of it by ``end``, or the
-    cheapest of ``hand`` (see the module doc). ``stats.shortfall_guard`` says which."""
+    """``solution`` if it leaves no more short than ``floor``, the weighted shortfall of
+    the hand method's roster (``params.hint``, greedy's); else the capped search's roster
+    by ``end``, or the cheapest of ``hand`` (see the module doc).
+    ``stats.shortfall_guard`` says which."""
     if not solution.status.has_roster or not hand:
         return solution
-    floor = weighted_shortfall(problem, params.hint) + EPSILON
+    floor += EPSILON
     if weighted_shortfall(problem, solution.assignments) <= floor:
         return solution
     capped = _capped(problem, params, solution, floor, end)
     if capped is not None and capped.objective is not None and capped.objective <= hand[0][0]:
-        stats = {**solution.stats, "shortfall_guard": "capped"}
-        stats["guarded_objective"] = solution.objective
-        return dataclasses.replace(
-            solution, status=Status.feasible, objective=capped.objective,
-            bound=_bound(solution, capped.objective), assignments=capped.assignments,
-            stats=stats, explanation=None,
-        )  # fmt: skip
+        stats: dict[str, object] = {"shortfall_guard": "capped"}
+        return _guarded(solution, capped.objective, capped.assignments, stats)
     cost, source, pairs = hand[0]
-    bound = _bound(solution, cost)
-    stats = {
-        **solution.stats,
-        "roster_source": source,
-        "shortfall_guard": source,
-        "guarded_objective": solution.objective,
-    }
+    stats = {"roster_source": source, "shortfall_guard": source}
+    return _guarded(solution, cost, tuple(sorted(pairs)), stats)
+
+
+def _guarded(
+    solution: Solution, cost: float, pairs: tuple[Pair, ...], stats: dict[str, object]
+) -> Solution:
+    """``solution`` replaced by ``pairs`` of ``cost``: feasible, its bound kept where it
+    stays valid, its objective kept as ``guarded_objective``."""
+    bound = solution.bound if solution.bound is not None and solution.bound <= cost else None
     return dataclasses.replace(
-        solution, status=Status.feasible, objective=cost, bound=bound,
-        assignments=tuple(sorted(pairs)), stats=stats, explanation=None,
+        solution, status=Status.feasible, objective=cost, bound=bound, assignments=pairs,
+        stats={**solution.stats, **stats, "guarded_objective": solution.objective},
+        explanation=None,
     )  # fmt: skip
-
-
-def _bound(solution: Solution, cost: float) -> float | None:
-    """``solution``'s bound where it stays valid below ``cost``."""
-    return solution.bound if solution.bound is not None and solution.bound <= cost else None
 
 
 def _capped(

@@ -22,6 +22,7 @@ import dataclasses
 import time
 
 from scheduler.checker import RosterInvalid
+from scheduler.cost import weighted_shortfall
 from scheduler.problem import Problem
 from scheduler.roster import Roster, Status
 from solver.types import Pair, Solution, SolveParams
@@ -52,15 +53,13 @@ GUARD_SECONDS = (1.5, 0.1)
 (:func:`_guard_seconds`); when it is not, the polish gets the time."""
 
 
-def _guard_seconds(problem: Problem, params: SolveParams, filled: bool) -> float:
+def _guard_seconds(limit: float, floor: float, filled: bool) -> float:
     """Seconds kept back for the guard: none where the fill's share is kept and greedy's
-    roster leaves nothing short (the search may still leave a gap when cut short, but
-    the fill is there for that; S1, S2, S4, S6, S8)."""
-    from solver.guard import weighted_shortfall
-
-    if filled and weighted_shortfall(problem, params.hint) == 0:
+    roster leaves nothing short (``floor`` 0; the search may still leave a gap when cut
+    short, but the fill is there for that; S1, S2, S4, S6, S8)."""
+    if filled and floor == 0:
         return 0.0
-    return min(GUARD_SECONDS[0], GUARD_SECONDS[1] * params.time_limit)
+    return min(GUARD_SECONDS[0], GUARD_SECONDS[1] * limit)
 
 
 def with_hint(problem: Problem, params: SolveParams) -> SolveParams:
@@ -221,7 +220,6 @@ def _polished(
     candidates of each shift and its own pairs: :func:`solver.candidates.candidate_pairs`
     keeps every hinted pair) until ``end``, when that lowers the cost (and leaves a
     weighted shortfall of at most ``max_short``: :mod:`solver.guard`)."""
-    from solver.guard import weighted_shortfall
     from solver.solve import warm_fits, warm_start
 
     left = end - time.monotonic()
@@ -282,10 +280,12 @@ def plan_roster(
     fallback = hinted_by_greedy and is_plain(params)
     hand: list[tuple[float, str, frozenset[Pair]]] = []
     fill_seconds = swap_seconds = guard_seconds = 0.0
+    floor = None  # greedy's weighted shortfall: no roster may leave more (solver.guard)
     if fallback:
         if problem.n_pairs > FILL_MIN_PAIRS and not rows_apply(problem, params):
             fill_seconds = FILL_SHARE * params.time_limit
-        guard_seconds = _guard_seconds(problem, params, bool(fill_seconds))
+        floor = weighted_shortfall(problem, params.hint)
+        guard_seconds = _guard_seconds(params.time_limit, floor, bool(fill_seconds))
     if rows_apply(problem, params):
         limit = max(MIN_SEARCH_SECONDS, params.time_limit - guard_seconds)
         solution = solve_by_rows(problem, dataclasses.replace(params, time_limit=limit))
@@ -318,14 +318,12 @@ def plan_roster(
     if swap_seconds and solution.status is Status.feasible:
         left = max(MIN_SWAP_SECONDS, t0 + params.time_limit - guard_seconds - time.monotonic())
         solution = with_swaps(problem, solution, time.monotonic() + left)
-    max_short = None
-    if fallback:
-        from solver.guard import hold_to_hand, weighted_shortfall
+    if floor is not None:
+        from solver.guard import hold_to_hand
 
-        solution = hold_to_hand(problem, params, solution, hand, t0 + params.time_limit)
-        max_short = weighted_shortfall(problem, params.hint)
+        solution = hold_to_hand(problem, params, solution, hand, floor, t0 + params.time_limit)
     if POLISH and is_plain(params) and solution.status is Status.feasible:
-        solution = _polished(problem, params, solution, t0 + params.time_limit, max_short)
+        solution = _polished(problem, params, solution, t0 + params.time_limit, floor)
     try:
         return _checked(problem, params, solution, version), solution
     except RosterInvalid as err:

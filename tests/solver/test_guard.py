@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 from scheduler.checker import check_roster
-from scheduler.cost import total_cost
+from scheduler.cost import total_cost, weighted_shortfall
 from scheduler.greedy import greedy
 from scheduler.problem import Problem
-from solver.guard import hold_to_hand, weighted_shortfall
+from solver.guard import hold_to_hand
 from solver.pipeline import hand_rosters, plan_roster, with_hint
 from solver.types import SolveParams
 from tests.solver.support import problem, run
@@ -48,7 +48,8 @@ def test_guard_leaves_a_roster_no_shorter_than_greedy_alone() -> None:
     solution = run(p)
     params = with_hint(p, SolveParams(time_limit=5, workers=1))
     hand = hand_rosters(p, params.hint)
-    assert hold_to_hand(p, params, solution, hand, time.monotonic() + 5) is solution
+    floor = weighted_shortfall(p, params.hint)
+    assert hold_to_hand(p, params, solution, hand, floor, time.monotonic() + 5) is solution
 
 
 def test_guard_without_time_takes_the_hand_roster() -> None:
@@ -56,7 +57,8 @@ def test_guard_without_time_takes_the_hand_roster() -> None:
     gap = run(p)
     params = with_hint(p, SolveParams(time_limit=5, workers=1))
     hand = hand_rosters(p, params.hint)
-    held = hold_to_hand(p, params, gap, hand, time.monotonic())  # no time to search
+    floor = weighted_shortfall(p, params.hint)
+    held = hold_to_hand(p, params, gap, hand, floor, time.monotonic())  # no time to search
     assert held.assignments == tuple(sorted(hand[0][2]))
     assert held.stats["shortfall_guard"] == hand[0][1]
     assert held.objective == hand[0][0] and weighted_shortfall(p, held.assignments) == 0
