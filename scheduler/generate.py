@@ -63,6 +63,7 @@ __all__ = [
     "fingerprint",
     "generate_rows",
     "is_current",
+    "is_own",
     "parse_recipe",
     "rows_to_csv",
     "write_generated",
@@ -105,11 +106,37 @@ def is_current(config: Config, csv_path: Path | str) -> bool:
     data = config.volunteers.generate
     if data is None or not path.exists():
         return path.exists()
-    stamp = _stamp_path(path)
-    try:
-        return stamp.read_text(encoding="ascii").strip() == fingerprint(config, data)
-    except OSError:
+    stamp = _read_stamp(path)
+    return stamp is not None and stamp[0] == fingerprint(config, data)
+
+
+def is_own(csv_path: Path | str) -> bool:
+    """True when ``csv_path`` exists and is not a file this generator wrote, untouched
+    since: no stamp beside it, or its content changed after the stamp. Loading never
+    overwrites such a file (someone's own list, or a generated one edited by hand)."""
+    path = Path(csv_path)
+    if not path.exists():
         return False
+    stamp = _read_stamp(path)
+    if stamp is None:
+        return True
+    return stamp[1] is not None and stamp[1] != _content_sha(path.read_bytes())
+
+
+def _read_stamp(path: Path) -> tuple[str, str | None] | None:
+    """(recipe fingerprint, content sha-256) from the stamp beside ``path``, if any (the
+    stamps of generator version 2 hold no content sha: None)."""
+    try:
+        fields = _stamp_path(path).read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not 1 <= len(fields) <= 2:
+        return None
+    return fields[0], fields[1] if len(fields) == 2 else None
+
+
+def _content_sha(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:
@@ -142,9 +169,11 @@ def write_generated(config: Config, csv_path: Path | str, *, count: int | None =
     if count is not None:
         data = with_count(data, count)
         recipe = parse_recipe(data, str(path))
-    _atomic_write(path, rows_to_csv(generate_rows(config, recipe)))
+    payload = rows_to_csv(generate_rows(config, recipe))
+    _atomic_write(path, payload)
     if count is None:
-        _atomic_write(_stamp_path(path), fingerprint(config, data).encode("ascii") + b"\n")
+        stamp = f"{fingerprint(config, data)} {_content_sha(payload)}\n"
+        _atomic_write(_stamp_path(path), stamp.encode("ascii"))
     else:
         _stamp_path(path).unlink(missing_ok=True)  # a resized file is never "current"
     return path

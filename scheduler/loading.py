@@ -213,9 +213,16 @@ def _load_people(
         csv_path = (base / src.csv).resolve() if not Path(src.csv).is_absolute() else Path(src.csv)
         shown = str(base / src.csv) if not Path(src.csv).is_absolute() else src.csv
         if src.generate is not None:
-            from scheduler.generate import is_current, write_generated  # deferred: recipes only
+            from scheduler.generate import is_current, is_own, write_generated  # recipes only
 
-            if config is None:
+            if is_own(csv_path):
+                where = line_of(("volunteers", "generate"))
+                problems.append(Problem(
+                    file, "volunteers.generate",
+                    f"{shown} was not written from this recipe or was edited since: used as"
+                    " it is, not generated (delete it to generate it again)", where, "warning",
+                ))  # fmt: skip
+            elif config is None:
                 if not csv_path.exists():  # to be generated once the config is valid
                     src = src.model_copy(update={"csv": None})
             elif not is_current(config, csv_path):  # missing, or the recipe/sites changed
@@ -224,7 +231,8 @@ def _load_people(
         where = line_of(("volunteers", "csv"))
         problems.append(Problem(file, "volunteers.csv", f"no such file: {csv_path}", where))
     elif src.csv:
-        rows, problems = _csv_rows(csv_path, shown)
+        rows, read_problems = _csv_rows(csv_path, shown)
+        problems += read_problems
         for line, row in rows:
             try:
                 out.append(Volunteer.model_validate(row))

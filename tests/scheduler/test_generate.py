@@ -119,6 +119,46 @@ def test_loader_rebuilds_a_stale_csv(tmp_path: Path) -> None:
     assert len(load_plan(cfg).volunteers) == 12
 
 
+def test_loader_keeps_a_csv_it_did_not_write_and_warns(tmp_path: Path) -> None:
+    data = tiny_config(sites=SITES[:1], volunteers={"csv": "v.csv", "generate": recipe(count=10)})
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    own = "id,name\nmine-1,A\nmine-2,B\n"
+    (tmp_path / "v.csv").write_text(own, encoding="utf-8")  # someone's own list, no stamp
+    warnings: list = []
+    plan = load_plan(cfg, with_warnings=warnings)
+    assert [v.id for v in plan.volunteers] == ["mine-1", "mine-2"]
+    assert (tmp_path / "v.csv").read_text(encoding="utf-8") == own
+    assert [w.path for w in warnings] == ["volunteers.generate"]
+    assert "not written from this recipe" in warnings[0].message
+
+
+def test_loader_keeps_a_generated_csv_edited_by_hand(tmp_path: Path) -> None:
+    data = tiny_config(sites=SITES[:1], volunteers={"csv": "v.csv", "generate": recipe(count=10)})
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    load_plan(cfg)
+    lines = (tmp_path / "v.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = "".join(lines[:4])  # the header and three rows kept by hand
+    (tmp_path / "v.csv").write_text(edited, encoding="utf-8")
+    data["volunteers"]["generate"]["count"] = 12  # stale recipe: still not overwritten
+    cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert len(load_plan(cfg).volunteers) == 3
+    assert (tmp_path / "v.csv").read_text(encoding="utf-8") == edited
+
+
+def test_loader_rebuilds_a_stale_csv_stamped_by_the_previous_generator(tmp_path: Path) -> None:
+    data = tiny_config(sites=SITES, volunteers={"csv": "v.csv", "generate": recipe(count=10)})
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    load_plan(cfg)
+    stamp = tmp_path / ".v.csv.recipe-sha256"
+    stamp.write_text(stamp.read_text(encoding="ascii").split()[0] + "\n", encoding="ascii")
+    data["volunteers"]["generate"]["count"] = 12
+    cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert len(load_plan(cfg).volunteers) == 12
+
+
 def test_count_override_scales_pools(tmp_path: Path) -> None:
     pools = [
         {"id_prefix": "d", "count": 30, "orgs": ["drivers"], "skills": {"driver": 1.0}},
