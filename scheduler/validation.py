@@ -56,6 +56,11 @@ def check_plan(
             )
         else:
             names = {s.name for s in pattern}
+            unset = [s.name for s in pattern if s.name not in site.need_by_shift]
+            if "need" not in site.model_fields_set and unset:
+                err(("sites", i, "need"),
+                    f"not given: {', '.join(unset)} need 0 people (unless a demand change"
+                    " adds some)", "warning")  # fmt: skip
             for sname in site.need_by_shift:
                 if sname not in names:
                     err(

@@ -267,6 +267,11 @@ def test_one_unquoted_day_off_is_a_date(tmp_path: Path) -> None:
             _set(("volunteers", "people", 0, "unavailable"), "2020-01-29T08:00/2020-01-29T08:00"),
             "volunteers.v1.unavailable: warning: empty interval",
         ),
+        (  # need defaults to 0: said, since a forgotten need plans no one there
+            _set(("sites", 0), {"id": "exit-se", "pattern": "three-8h",
+                                "need_by_shift": {"night": 2}}),
+            "sites[0].need: warning: not given: day, evening need 0 people (unless a demand",
+        ),
         (  # a volunteer file shared between plans may name another plan's sites
             _set(("volunteers", "people", 0, "prefers"), "exit-nw"),
             "volunteers.v1.prefers: warning: no site 'exit-nw' in this plan",
