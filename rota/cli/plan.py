@@ -231,7 +231,14 @@ def _summary(problem: Problem, roster: Roster, seconds: float, written: list[Pat
         from solver.pipeline import CHEAPEST_FIRST
 
         source = roster.stats.get("roster_source")
-        if source in ("greedy", CHEAPEST_FIRST):
+        if roster.stats.get("shortfall_guard"):
+            click.echo(
+                "held to the hand method's shortfall: the cheapest roster found (objective "
+                f"{_fmt(roster.stats.get('guarded_objective'))}) leaves more uncovered x "
+                "priority plus missing skilled people than greedy's (README: the shortfall "
+                "guard)"
+            )
+        elif source in ("greedy", CHEAPEST_FIRST):
             how = "" if source == "greedy" else ", each shift's cheapest volunteers first"
             click.echo(
                 f"this is the hand-method (greedy{how}) roster: CP-SAT found none better "

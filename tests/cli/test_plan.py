@@ -145,6 +145,27 @@ def test_shortfalls_still_exit_0(tmp_path: Path) -> None:
         assert [r["staffed"] for r in csv.DictReader(fh)] == ["1", "1"]
 
 
+def test_roster_held_to_greedys_shortfall_says_so(tmp_path: Path) -> None:
+    # a person costs 50 missing and 80 of fairness covered: the weights prefer the gap,
+    # greedy covers it, and the shortfall guard keeps greedy's coverage
+    cfg = tiny_config(
+        horizon={"start": "2024-01-01", "days": 1},
+        shift_patterns={"pd": [{"name": "day", "start": "08:00", "hours": 8}]},
+        sites=[{"id": "s1", "pattern": "pd", "need": 1}],
+        volunteers={"people": [{"id": "v1"}, {"id": "v2"}]},
+        rules={},
+        weights={"uncovered": 50, "fairness": 10, "travel_km": 0, "preference": 0},
+    )
+    result = _plan(_write(tmp_path, cfg), tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / "roster.json").read_text(encoding="utf-8"))
+    assert len(data["assignments"]) == 1 and data["shortfalls"] == []
+    assert data["objective"] == 80 and data["stats"]["guarded_objective"] == 50
+    assert "held to the hand method's shortfall: the cheapest roster found (objective 50)" in (
+        result.stdout
+    )
+
+
 def test_contradicting_hard_limits_exit_3(tmp_path: Path) -> None:
     # two days of 8-hour shifts cannot give everyone 100 hours
     config = _write(tmp_path, tiny_config(rules={"min_hours_total": 100}))
