@@ -17,8 +17,10 @@ which :func:`applicable` checks (otherwise :func:`solve_lns` is plain CP-SAT).
 2. *Full model* (small problems only): CP-SAT on the whole model hinted with that roster,
    for a share of the time; its bound is the one reported.
 3. *LNS* until the time limit: free a few volunteers over the whole horizon, or more
-   volunteers over a window of days, re-solve hinted with the incumbent in a short
-   slice, keep the result when it is no worse. Sizes adapt (a slice proved optimal
+   volunteers over a window of days, or (where weekends are capped) a few drawn for a
+   short weekend (:mod:`solver.lns_weekends`), re-solve hinted with the incumbent in a
+   short slice, keep the result when it is no worse; each kind is drawn in proportion
+   to the cost it saved per second recently. Sizes adapt (a slice proved optimal
    grows its neighbourhood, a slice that ran out shrinks it).
 """
 
@@ -34,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
-from solver import colgen, colgen_search, lns_greedy
+from solver import colgen, colgen_search, lns_greedy, lns_weekends
 from solver.colgen_rows import sweep_rows
 from solver.lns_construct import construct, construct_fast
 from solver.lns_sub import _resolve, subproblem
@@ -85,6 +87,13 @@ recent steps (a moving average, weight ADAPT_RATE a step), within SHARE_RANGE.""
 ADAPTIVE = True
 ADAPT_RATE = 0.2
 SHARE_RANGE = (0.15, 0.85)
+WEEKEND_SHARE = 0.25
+"""Where a plan caps worked weekends, the share of LNS steps (taken from the rows' share)
+whose rows are drawn for a short weekend (:func:`solver.lns_weekends.weekend_staff`) at
+first; then adaptive like the others. Curtois & Qu, 60 s, 2 workers, with / without,
+interleaved (session 13, benchmarks/nrp/NOTES.md): Instance13 better in 4 of 4 seeds
+(mean ratio 0.952), 8/12/15/18/22 better on the whole, 19/21/23/24 worse by 0.5-6 %;
+geometric means 0.995 over 1-19 and 1.008 over 20-24 (single seeds there)."""
 
 
 def applicable(problem: Problem) -> bool:
@@ -174,9 +183,20 @@ def _full(
 
 def window_share(rate: dict[str, float]) -> float:
     """The share of window steps, from the cost each kind saved per second recently."""
-    total = rate["rows"] + rate["window"]
-    share = rate["window"] / total if total > 0 else WINDOW_SHARE
-    return min(SHARE_RANGE[1], max(SHARE_RANGE[0], share))
+    return kind_shares(rate, {"rows": 1 - WINDOW_SHARE, "window": WINDOW_SHARE})["window"]
+
+
+def kind_shares(rate: dict[str, float], initial: dict[str, float]) -> dict[str, float]:
+    """Each kind's share of the steps, in proportion to the cost it saved per second
+    recently, none below SHARE_RANGE[0] x 2 / (number of kinds) (with two kinds: within
+    SHARE_RANGE); ``initial`` while no kind has saved anything."""
+    total = sum(rate[kind] for kind in initial)
+    if total <= 0:
+        return dict(initial)
+    low = SHARE_RANGE[0] * 2 / len(initial)
+    share = {kind: min(1 - low, max(low, rate[kind] / total)) for kind in initial}
+    scale = sum(share.values())
+    return {kind: value / scale for kind, value in share.items()}
 
 
 def _window_start(problem: Problem, roster: set[Pair], span: int, rng: random.Random) -> int:
@@ -233,6 +253,9 @@ class _Sizes:
     ) -> tuple[list[int], range | None]:
         if kind == "rows":
             return sorted(rng.sample(pool, max(1, min(len(pool), round(self.k))))), None
+        if kind == "weekend":
+            k = max(1, min(len(pool), round(self.k)))
+            return lns_weekends.weekend_staff(problem, roster, pool, k, rng), None
         a = _window_start(problem, roster, round(self.span), rng)
         window = range(a, a + round(self.span))
         n = max(1, min(len(pool), round(self.m)))
@@ -241,7 +264,7 @@ class _Sizes:
         return sorted(rng.sample(pool, n)), window
 
     def update(self, kind: str, fast: bool) -> None:
-        if kind == "rows":
+        if kind in ("rows", "weekend"):
             self.k = min(self.nvol, self.k * 1.15) if fast else max(1.0, self.k * 0.9)
         elif fast:
             self.span, self.m = min(self.days, self.span * 1.15), min(self.nvol, self.m * 1.1)
@@ -262,8 +285,13 @@ def _lns(
     rng = random.Random(params.seed + 7)
     nvol, days = len(problem.volunteers), problem.config.horizon.days
     sizes = _Sizes(2.0, float(min(nvol, 40)), float(min(days, 7)), nvol, days)
-    p_window = WINDOW_SHARE if days > 14 else 0.0
-    rate = {"rows": 0.0, "window": 0.0}  # moving average of cost saved per second
+    share = {"rows": 1.0}
+    if days > 14:
+        share = {"rows": 1 - WINDOW_SHARE, "window": WINDOW_SHARE}
+    if WEEKEND_SHARE and lns_weekends.capped(problem) and lns_weekends.weekends(problem):
+        share["rows"] -= WEEKEND_SHARE
+        share["weekend"] = WEEKEND_SHARE
+    rate = dict.fromkeys(share, 0.0)  # moving average of cost saved per second
     lanes = 2 if PARALLEL and params.workers >= 2 and nvol >= 4 else 1
     count: Counter[str] = Counter()
     cost = float(total_cost(problem, roster))
@@ -279,7 +307,7 @@ def _lns(
             for _ in range(lanes):
                 if not free:
                     break
-                kind = "window" if rng.random() < p_window else "rows"
+                kind = _kind(share, rng.random())
                 size = round(sizes.m if kind == "window" else sizes.k)
                 room = free
                 if lanes > 1 and not jobs:  # leave volunteers for the second lane
@@ -297,16 +325,27 @@ def _lns(
                 count[f"{kind}_optimal"] += optimal
                 sizes.update(kind, optimal and took < limit / 2)
             roster, cost = _accept(problem, roster, cost, jobs, results, count)
-            if ADAPTIVE and p_window and min(count["rows"], count["window"]) >= 3:
-                p_window = window_share(rate)
+            if ADAPTIVE and len(share) > 1 and min(count[kind] for kind in share) >= 3:
+                share = kind_shares(rate, share)
     finally:
         if pool:
             pool.shutdown()
     stats.update({f"lns_{key}": n for key, n in sorted(count.items())})
     stats.update(lns_k=round(sizes.k, 1), lns_m=round(sizes.m, 1), lns_span=round(sizes.span, 1))
     stats["lns_lanes"] = lanes
-    stats["lns_window_share"] = round(p_window, 2)
+    stats["lns_window_share"] = round(share.get("window", 0.0), 2)
+    if "weekend" in share:
+        stats["lns_weekend_share"] = round(share["weekend"], 2)
     return roster
+
+
+def _kind(share: dict[str, float], u: float) -> str:
+    """The kind of step for a uniform draw ``u``: window below its share, then weekend
+    rows, then rows (one draw, as when only rows and windows were drawn)."""
+    window = share.get("window", 0.0)
+    if u < window:
+        return "window"
+    return "weekend" if u < window + share.get("weekend", 0.0) else "rows"
 
 
 def _run(

@@ -248,6 +248,22 @@ def test_window_share_follows_the_cost_saved_per_second_within_its_range():
     assert window_share({"rows": 0.0, "window": 0.0}) == WINDOW_SHARE
 
 
+def test_three_kinds_share_the_steps_by_cost_saved_each_above_its_floor():
+    from solver.lns import SHARE_RANGE, _kind, kind_shares
+
+    initial = {"rows": 0.25, "window": 0.5, "weekend": 0.25}
+    assert kind_shares({"rows": 0.0, "window": 0.0, "weekend": 0.0}, initial) == initial
+    got = kind_shares({"rows": 1.0, "window": 2.0, "weekend": 1.0}, initial)
+    assert got == pytest.approx({"rows": 0.25, "window": 0.5, "weekend": 0.25})
+    got = kind_shares({"rows": 0.0, "window": 9.0, "weekend": 2.0}, initial)
+    floor = SHARE_RANGE[0] * 2 / 3  # rows saved nothing: kept at the floor, then rescaled
+    scale = floor + 9 / 11 + 2 / 11
+    assert got == pytest.approx({"rows": floor / scale, "window": 9 / 11 / scale,
+                                 "weekend": 2 / 11 / scale})  # fmt: skip
+    assert [_kind(initial, u) for u in (0.1, 0.6, 0.9)] == ["window", "weekend", "rows"]
+    assert _kind({"rows": 1.0}, 0.99) == "rows"
+
+
 def _fall_back_plan(late_start: str) -> dict:
     """QA's case: New York, clocks back at 02:00 on 3 Nov 2024; site b opens only on
     2 Nov with a 9 h shift at ``late_start``; site a has a 3 h shift at 01:15 on 3 Nov."""
