@@ -17,8 +17,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from scheduler.errors import ConfigError, Loc, Problem, errors_only, problems_from_validation
-from scheduler.models import Config, Plan, Volunteer, VolunteerSource
+from scheduler.errors import (
+    ConfigError,
+    Loc,
+    Problem,
+    errors_only,
+    format_path,
+    problems_from_validation,
+)
+from scheduler.models import LOCATION_PAIR, Config, Plan, Volunteer, VolunteerSource, half_location
 from scheduler.validation import check_plan
 from scheduler.validation_raw import invalid_people_ids, raw_cross_references
 
@@ -198,6 +205,18 @@ def load_volunteers(
     return _load_people(config.volunteers, base, file, line_of, config)
 
 
+def _with_location_pair(
+    problems: list[Problem], raw: Any, prefix: tuple[Any, ...] = ()
+) -> list[Problem]:
+    """``problems`` of one volunteer that did not validate, plus the missing half of
+    ``lat``/``lon`` when a field error kept pydantic from checking it (QA: it was named
+    only on the next run, once the field error was fixed)."""
+    if not half_location(raw) or any(p.message == LOCATION_PAIR for p in problems):
+        return problems
+    file, line = (problems[0].file, problems[0].line) if problems else ("", None)
+    return [*problems, Problem(file, format_path(prefix), LOCATION_PAIR, line)]
+
+
 def _load_people(
     src: VolunteerSource,
     base: Path,
@@ -238,7 +257,7 @@ def _load_people(
                 out.append(Volunteer.model_validate(row))
             except ValidationError as err:
                 label = f"row {line}" + (f" (id {row['id']})" if "id" in row else "")
-                for p in problems_from_validation(err, shown):
+                for p in _with_location_pair(problems_from_validation(err, shown), row):
                     problems.append(Problem(shown, f"{label}.{p.path}", p.message, line))
                 if str(row.get("id") or "").strip():
                     failed_csv.append(str(row["id"]).strip())
@@ -246,8 +265,9 @@ def _load_people(
         try:
             out.append(Volunteer.model_validate(person))
         except ValidationError as err:
+            loc = ("volunteers", "people", i)
             problems.extend(
-                problems_from_validation(err, file, ("volunteers", "people", i), line_of)
+                _with_location_pair(problems_from_validation(err, file, loc, line_of), person, loc)
             )
     # duplicates among valid entries (and invalid inline ones) are check_plan's to name;
     # here those that only a CSV row which did not validate makes

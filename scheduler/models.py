@@ -280,6 +280,19 @@ class DemandChange(Frozen):
         return max(0, new)
 
 
+LOCATION_PAIR = "give both lat and lon, or neither"
+
+
+def half_location(raw: Any) -> bool:
+    """Whether raw volunteer input gives one of ``lat`` and ``lon`` without the other
+    (blank = not given): the loader names it also where a field error keeps pydantic
+    from running :class:`Volunteer`'s own check."""
+    if not isinstance(raw, dict):
+        return False
+    given = [raw.get(key) is not None and str(raw.get(key)).strip() != "" for key in ("lat", "lon")]
+    return given[0] != given[1]
+
+
 class Volunteer(Frozen):
     """A volunteer as given in CSV or inline (contract fields plus rota extensions)."""
 
@@ -353,7 +366,7 @@ class Volunteer(Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> Volunteer:
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+            raise ValueError(LOCATION_PAIR)
         if (
             self.min_hours_total is not None
             and self.max_hours_total is not None

@@ -236,6 +236,28 @@ def test_duplicate_of_an_invalid_csv_row_is_named_once(tmp_path: Path) -> None:
     assert sum("duplicate volunteer id 'c2' (2 times)" in ln for ln in lines) == 1
 
 
+def test_half_a_location_is_named_beside_a_field_error(tmp_path: Path) -> None:
+    """QA: pydantic skips the volunteer's own check after a field error, so a ``lat``
+    without ``lon`` was named only on the next run; CSV rows and inline entries alike."""
+    (tmp_path / "people.csv").write_text(
+        "id,lat,lon,max_hours_per_week\nc1,31,,-5\nc2,31,,\nc3,,121,x\nc4,,,x\n",
+        encoding="utf-8",
+    )
+    people = [{"id": "v1", "lon": 121, "night_ok": "maybe"}]
+    lines = _rejected(tmp_path, _text(volunteers={"csv": "people.csv", "people": people}))
+    wanted = [
+        "row 2 (id c1).max_hours_per_week:",
+        "row 2 (id c1).(top level): give both lat and lon, or neither",
+        "row 3 (id c2).(top level): give both lat and lon, or neither",
+        "row 4 (id c3).max_hours_per_week:",
+        "row 4 (id c3).(top level): give both lat and lon, or neither",
+        "row 5 (id c4).max_hours_per_week:",
+        ": volunteers.people[0].night_ok:",
+        ": volunteers.people[0]: give both lat and lon, or neither",
+    ]
+    _names_exactly(lines, wanted)
+
+
 def test_single_digit_hour_is_a_time() -> None:
     from scheduler.models import ShiftDef
 
