@@ -277,7 +277,9 @@ def _lns(
     bound: float | None, stats: dict[str, object],
 ) -> set[Pair]:  # fmt: skip
     """Re-solve random neighbourhoods until ``deadline``: ``rows`` (k volunteers over the
-    horizon) and ``window`` (up to m volunteers over ``span`` days); k, m and span adapt.
+    horizon), ``weekend`` (k of them drawn for a short weekend, where weekends are capped)
+    and ``window`` (up to m volunteers over ``span`` days); k, m and span adapt, and so do
+    the kinds' shares (:func:`kind_shares`).
 
     With two workers, two neighbourhoods on disjoint volunteers are solved at once (one
     CP-SAT worker each, in threads); both changes are kept together only when the whole
