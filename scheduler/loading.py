@@ -27,7 +27,7 @@ from scheduler.errors import (
 )
 from scheduler.models import LOCATION_PAIR, Config, Plan, Volunteer, VolunteerSource, half_location
 from scheduler.validation import check_plan
-from scheduler.validation_raw import invalid_people_ids, raw_cross_references
+from scheduler.validation_raw import raw_cross_references, raw_id
 
 # CSV columns that hold a number or a boolean: empty cells mean "not given".
 _VOLUNTEER_FIELDS = set(Volunteer.model_fields)
@@ -228,6 +228,7 @@ def _load_people(
     out: list[Volunteer] = []
     problems: list[Problem] = []
     failed_csv: list[str] = []  # ids of CSV rows that did not validate
+    failed_people: list[str] = []  # ids of inline entries that did not validate
     if src.csv:
         csv_path = (base / src.csv).resolve() if not Path(src.csv).is_absolute() else Path(src.csv)
         shown = str(base / src.csv) if not Path(src.csv).is_absolute() else src.csv
@@ -269,9 +270,11 @@ def _load_people(
             problems.extend(
                 _with_location_pair(problems_from_validation(err, file, loc, line_of), person, loc)
             )
+            if (vid := raw_id(person)) is not None:
+                failed_people.append(vid)
     # duplicates among valid entries (and invalid inline ones) are check_plan's to name;
     # here those that only a CSV row which did not validate makes
-    seen = Counter([v.id for v in out] + invalid_people_ids(src.people))
+    seen = Counter([v.id for v in out] + failed_people)
     for vid, n in Counter(failed_csv).items():
         if seen[vid] < 2 and seen[vid] + n > 1:
             where = line_of(("volunteers", "csv"))

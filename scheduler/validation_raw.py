@@ -22,11 +22,14 @@ from scheduler.models import Volunteer
 def invalid_people_ids(people: Iterable[Any]) -> list[str]:
     """The ids named by entries of ``volunteers.people`` that do not validate (their
     errors are reported on their own): they still count for duplicates and references."""
-    return [
-        i.strip()
-        for p in people
-        if isinstance(p, dict) and (i := _text(p.get("id"))) is not None and not _valid(p)
-    ]
+    return [i for p in people if (i := raw_id(p)) is not None and not _valid(p)]
+
+
+def raw_id(entry: Any) -> str | None:
+    """The id a raw volunteer entry (a mapping) names, as the models read it, or None."""
+    if not isinstance(entry, dict) or (text := _text(entry.get("id"))) is None:
+        return None
+    return text.strip()
 
 
 def _valid(person: dict[str, Any]) -> bool:

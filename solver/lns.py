@@ -91,9 +91,10 @@ WEEKEND_SHARE = 0.25
 """Where a plan caps worked weekends, the share of LNS steps (taken from the rows' share)
 whose rows are drawn for a short weekend (:func:`solver.lns_weekends.weekend_staff`) at
 first; then adaptive like the others. Curtois & Qu, 60 s, 2 workers, with / without,
-interleaved (session 13, benchmarks/nrp/NOTES.md): Instance13 better in 4 of 4 seeds
-(mean ratio 0.952), 8/12/15/18/22 better on the whole, 19/21/23/24 worse by 0.5-6 %;
-geometric means 0.995 over 1-19 and 1.008 over 20-24 (single seeds there)."""
+interleaved (session 13, benchmarks/nrp/NOTES.md): Instance13 better in all four pairs
+(seeds 1-3 and seed 1 again; mean ratio 0.952 over seeds 1-3), 8/12/15/18/22 better on
+the whole, 19/21/23/24 worse by 0.5-6 %; geometric means 0.995 over 1-19 and 1.008 over
+20-24 (single seeds there)."""
 
 
 def applicable(problem: Problem) -> bool:
@@ -181,11 +182,6 @@ def _full(
     return roster, bound
 
 
-def window_share(rate: dict[str, float]) -> float:
-    """The share of window steps, from the cost each kind saved per second recently."""
-    return kind_shares(rate, {"rows": 1 - WINDOW_SHARE, "window": WINDOW_SHARE})["window"]
-
-
 def kind_shares(rate: dict[str, float], initial: dict[str, float]) -> dict[str, float]:
     """Each kind's share of the steps, in proportion to the cost it saved per second
     recently, none below SHARE_RANGE[0] x 2 / (number of kinds) (with two kinds: within
@@ -251,10 +247,10 @@ class _Sizes:
     def draw(
         self, problem: Problem, roster: set[Pair], kind: str, pool: list[int], rng: random.Random
     ) -> tuple[list[int], range | None]:
+        k = max(1, min(len(pool), round(self.k)))
         if kind == "rows":
-            return sorted(rng.sample(pool, max(1, min(len(pool), round(self.k))))), None
+            return sorted(rng.sample(pool, k)), None
         if kind == "weekend":
-            k = max(1, min(len(pool), round(self.k)))
             return lns_weekends.weekend_staff(problem, roster, pool, k, rng), None
         a = _window_start(problem, roster, round(self.span), rng)
         window = range(a, a + round(self.span))

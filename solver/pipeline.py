@@ -281,12 +281,13 @@ def plan_roster(
     hand: list[tuple[float, str, frozenset[Pair]]] = []
     fill_seconds = swap_seconds = guard_seconds = 0.0
     floor = None  # greedy's weighted shortfall: no roster may leave more (solver.guard)
+    by_rows = rows_apply(problem, params)
     if fallback:
-        if problem.n_pairs > FILL_MIN_PAIRS and not rows_apply(problem, params):
+        if problem.n_pairs > FILL_MIN_PAIRS and not by_rows:
             fill_seconds = FILL_SHARE * params.time_limit
         floor = weighted_shortfall(problem, params.hint)
         guard_seconds = _guard_seconds(params.time_limit, floor, bool(fill_seconds))
-    if rows_apply(problem, params):
+    if by_rows:
         limit = max(MIN_SEARCH_SECONDS, params.time_limit - guard_seconds)
         solution = solve_by_rows(problem, dataclasses.replace(params, time_limit=limit))
     else:
@@ -335,23 +336,25 @@ def plan_roster(
         except RosterInvalid as err:
             rejected = err
     # the search's own roster broke a rule (a bug): the hand method's, if it passes
-    rescued = _rescued(problem, params, searched, version, rejected)
+    rescued = _rescued(problem, params, searched, version, rejected, hand)
     if rescued is None:
         raise rejected
     return rescued
 
 
 def _rescued(
-    problem: Problem, params: SolveParams, searched: Solution, version: int, err: RosterInvalid
-) -> tuple[Roster, Solution] | None:
+    problem: Problem, params: SolveParams, searched: Solution, version: int,
+    err: RosterInvalid, hand: list[tuple[float, str, frozenset[Pair]]],
+) -> tuple[Roster, Solution] | None:  # fmt: skip
     """Where the solver's roster failed the independent check (a bug, never a user
-    error), the cheapest hand roster that passes it, so a plan is not lost; its stats
-    name the rejection (``rejected_roster``, which ``rota plan`` prints). None when
-    re-planning (the hand method keeps no fixed or previous pairs) or none passes."""
+    error), the cheapest hand roster that passes it (``hand``, when plan_roster made
+    them), so a plan is not lost; its stats name the rejection (``rejected_roster``,
+    which ``rota plan`` prints). None when re-planning (the hand method keeps no fixed
+    or previous pairs) or none passes."""
     if not is_plain(params):
         return None
     why = err.violations[0] if err.violations else str(err)
-    for cost, source, pairs in hand_rosters(problem, params.hint):
+    for cost, source, pairs in hand or hand_rosters(problem, params.hint):
         stats = {"roster_source": source, "rejected_roster": why}
         solution = Solution(
             status=Status.feasible, objective=cost, bound=None,

@@ -10,7 +10,7 @@ from scheduler.greedy import greedy
 from scheduler.problem import Problem
 from solver.guard import hold_to_hand
 from solver.pipeline import hand_rosters, plan_roster, with_hint
-from solver.types import SolveParams
+from solver.types import Pair, Solution, SolveParams
 from tests.solver.support import problem, run
 
 
@@ -24,6 +24,17 @@ def _far_volunteer(uncovered: int) -> Problem:
         weights={"uncovered": uncovered, "travel_km": 1, "fairness": 0, "team_split": 0},
         volunteers={"people": [{"id": "v1", "lat": 31.45, "lon": 121.0}]},
     )
+
+
+def _held(
+    p: Problem, solution: Solution, seconds: float
+) -> tuple[Solution, list[tuple[float, str, frozenset[Pair]]]]:
+    """``hold_to_hand`` as plan_roster calls it (greedy's hint, hand rosters and floor),
+    with ``seconds`` to search; and the hand rosters."""
+    params = with_hint(p, SolveParams(time_limit=5, workers=1))
+    hand = hand_rosters(p, params.hint)
+    floor = weighted_shortfall(p, params.hint)
+    return hold_to_hand(p, params, solution, hand, floor, time.monotonic() + seconds), hand
 
 
 def test_search_alone_leaves_the_gap_greedy_staffs() -> None:
@@ -46,19 +57,12 @@ def test_guard_leaves_a_roster_no_shorter_than_greedy_alone() -> None:
     # uncovered 500: the optimum staffs the shift anyway, and the guard changes nothing
     p = _far_volunteer(uncovered=500)
     solution = run(p)
-    params = with_hint(p, SolveParams(time_limit=5, workers=1))
-    hand = hand_rosters(p, params.hint)
-    floor = weighted_shortfall(p, params.hint)
-    assert hold_to_hand(p, params, solution, hand, floor, time.monotonic() + 5) is solution
+    assert _held(p, solution, seconds=5)[0] is solution
 
 
 def test_guard_without_time_takes_the_hand_roster() -> None:
     p = _far_volunteer(uncovered=5)
-    gap = run(p)
-    params = with_hint(p, SolveParams(time_limit=5, workers=1))
-    hand = hand_rosters(p, params.hint)
-    floor = weighted_shortfall(p, params.hint)
-    held = hold_to_hand(p, params, gap, hand, floor, time.monotonic())  # no time to search
+    held, hand = _held(p, run(p), seconds=0)  # no time to search
     assert held.assignments == tuple(sorted(hand[0][2]))
     assert held.stats["shortfall_guard"] == hand[0][1]
     assert held.objective == hand[0][0] and weighted_shortfall(p, held.assignments) == 0

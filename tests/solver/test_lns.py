@@ -239,7 +239,10 @@ def test_targeted_staff_come_from_the_pool_and_favour_short_slots(nrp2):
 
 
 def test_window_share_follows_the_cost_saved_per_second_within_its_range():
-    from solver.lns import SHARE_RANGE, WINDOW_SHARE, window_share
+    from solver.lns import SHARE_RANGE, WINDOW_SHARE, kind_shares
+
+    def window_share(rate: dict[str, float]) -> float:
+        return kind_shares(rate, {"rows": 1 - WINDOW_SHARE, "window": WINDOW_SHARE})["window"]
 
     assert window_share({"rows": 1.0, "window": 3.0}) == pytest.approx(0.75)
     assert window_share({"rows": 3.0, "window": 1.0}) == pytest.approx(0.25)
