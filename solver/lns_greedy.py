@@ -15,11 +15,13 @@ caller. :func:`improve_rows` then rebuilds rows one at a time while that saves c
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
+
+import numpy as np
 
 from scheduler.problem import Problem
 from solver.constraints.weekends import weekend_days
@@ -74,6 +76,111 @@ class _Row:
         return {d for g in groups if not any(pattern[d] for d in g) for d in g}
 
 
+class _Builder:
+    """One volunteer's row for a price per worked minute: the best work/off pattern
+    (:func:`best_pattern`), then shifts day by day, the most valuable first that still
+    lets the run finish under the shift caps and forbidden successions."""
+
+    def __init__(
+        self, problem: Problem, v: int, opts: list[list[int]], value: dict[int, float],
+        forbid: dict[str, set[str]],
+    ) -> None:  # fmt: skip
+        occ, lim = problem.occurrences, problem.limits[v]
+        self.days = days = problem.config.horizon.days
+        self.kmax = min(lim.max_consecutive_days or days, days)
+        self.kmin = lim.min_consecutive_days or 1
+        self.koff = lim.min_consecutive_days_off or 1
+        self.opts, self.forbid, self.caps = opts, forbid, lim.max_shifts
+        self.shift = {o: occ[o].shift for ds in opts for o in ds}
+        self.cap = {o: lim.max_shifts.get(name, days) for o, name in self.shift.items()}
+        self.capped = [name for name in lim.max_shifts if name in self.shift.values()]
+        self.loose = [sorted(ds, key=lambda x: len(forbid.get(self.shift[x], ()))) for ds in opts]
+        self.flat = [o for ds in opts for o in ds]
+        self.worked = [d for d in range(days) if opts[d]]  # days with an option
+        sizes = [len(opts[d]) for d in self.worked]
+        self.starts = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
+        self.sizes = np.array(sizes, dtype=np.int64)
+        self.values = np.array([value[o] for o in self.flat], dtype=np.float64)
+        self.minutes = np.array([occ[o].minutes for o in self.flat], dtype=np.float64)
+
+    def _finish(
+        self, d: int, last: str, count: Counter[str], pattern: list[bool], memo: dict | None
+    ) -> bool:
+        """Whether the run going on at ``d`` can be completed (caps, successions). With
+        ``memo`` (no cap can bind before the run ends) the answer depends only on d, last."""
+        if d >= self.days or not pattern[d]:
+            return True
+        if memo is not None and (d, last) in memo:
+            return memo[(d, last)]
+        done = False
+        shift, cap, banned = self.shift, self.cap, self.forbid.get(last, ())
+        for x in self.loose[d]:
+            name = shift[x]
+            if count[name] < cap[x] and name not in banned:
+                count[name] += 1
+                done = self._finish(d + 1, name, count, pattern, memo)
+                count[name] -= 1
+                if done:
+                    break
+        if memo is not None:
+            memo[(d, last)] = done
+        return done
+
+    def build(self, price: float) -> list[int] | None:
+        """The row at ``price`` per worked minute, or None when some run cannot be filled."""
+        if not self.flat:
+            return []
+        key = self.values + price * self.minutes
+        top = np.maximum.reduceat(key, self.starts)
+        work: list[float | None] = [None] * self.days
+        for d, x in zip(self.worked, top.tolist(), strict=True):
+            work[d] = x
+        hits = np.flatnonzero(key == np.repeat(top, self.sizes))
+        first = dict(zip(self.worked, hits[np.searchsorted(hits, self.starts)].tolist(),
+                         strict=True))  # fmt: skip
+        pattern = best_pattern(work, self.kmax, self.kmin, self.koff)
+        end = [self.days] * (self.days + 1)  # end[d]: the first day off at or after d
+        for d in range(self.days - 1, -1, -1):
+            end[d] = end[d + 1] if pattern[d] else d
+        keys = dict(zip(self.flat, key.tolist(), strict=True))
+        memo: dict[tuple[int, str], bool] = {}
+        count: Counter[str] = Counter()
+        room = min((self.caps[x] for x in self.capped), default=self.days)  # least cap left
+        row: list[int] = []
+        last = ""
+        for d in range(self.days):
+            if not pattern[d]:
+                last = ""
+                continue
+            left = end[d + 1] - (d + 1)  # days still to fill in this run after d
+            pick = None
+            for o in self._ranked(d, self.flat[first[d]], keys):
+                name = self.shift[o]
+                if count[name] >= self.cap[o] or name in self.forbid.get(last, ()):
+                    continue
+                count[name] += 1
+                # no cap can bind before the run ends: memoise on (day, last shift)
+                low = min(room, self.caps[name] - count[name]) if name in self.caps else room
+                done = self._finish(d + 1, name, count, pattern, memo if low >= left else None)
+                count[name] -= 1
+                if done:
+                    pick = o
+                    break
+            if pick is None:
+                return None
+            row.append(pick)
+            last = self.shift[pick]
+            count[last] += 1
+            if last in self.caps:
+                room = min(room, self.caps[last] - count[last])
+        return row
+
+    def _ranked(self, d: int, first: int, keys: dict[int, float]) -> Iterator[int]:
+        """Day d's options, the most valuable (``first``) and then all of them by value."""
+        yield first
+        yield from sorted(self.opts[d], key=keys.__getitem__, reverse=True)
+
+
 def greedy_row(
     problem: Problem, v: int, value: dict[int, float], rng: random.Random, capacity: bool = False
 ) -> list[int] | None:
@@ -82,67 +189,16 @@ def greedy_row(
     bisection so the total lands in v's bounds, then shifts day by day (caps, successions)."""
     value = {o: x + rng.random() * 0.5 for o, x in value.items()}  # breaks ties
     data = _Row(problem, v, value, rng, capacity)
-    occ, lim, days = problem.occurrences, data.lim, data.days
+    occ, lim = problem.occurrences, data.lim
     opts = [[o for o in os_ if d not in data.blocked] for d, os_ in enumerate(data.opts)]
-    kmax = min(lim.max_consecutive_days or days, days)
     kmin = lim.min_consecutive_days or 1
-    koff = lim.min_consecutive_days_off or 1
     max_t = lim.max_total_minutes if lim.max_total_minutes is not None else math.inf
     min_t = lim.min_total_minutes or 0
     forbid: dict[str, set[str]] = {}
     for r in problem.config.rules.forbidden_successions:
         forbid.setdefault(r.first, set()).add(r.then)
 
-    loose = [sorted(ds, key=lambda x: len(forbid.get(occ[x].shift, ()))) for ds in opts]
-
-    def fits(o: int, count: Counter[str], last: str) -> bool:
-        name = occ[o].shift
-        return count[name] < lim.max_shifts.get(name, days) and name not in forbid.get(last, ())
-
-    def finish(d: int, last: str, count: Counter[str], pattern: list[bool]) -> bool:
-        """Whether the run going on at ``d`` can be completed (caps, successions)."""
-        if d >= days or not pattern[d]:
-            return True
-        for x in loose[d]:
-            if fits(x, count, last):
-                count[occ[x].shift] += 1
-                done = finish(d + 1, occ[x].shift, count, pattern)
-                count[occ[x].shift] -= 1
-                if done:
-                    return True
-        return False
-
-    def build(price: float) -> list[int] | None:
-        work = [max((value[o] + price * occ[o].minutes for o in ds), default=None) for ds in opts]
-        pattern = best_pattern(work, kmax, kmin, koff)
-        count: Counter[str] = Counter()
-        row: list[int] = []
-        last = ""
-        for d in range(days):
-            if not pattern[d]:
-                last = ""
-                continue
-
-            def key(o: int) -> float:
-                return value[o] + price * occ[o].minutes
-
-            first = max(opts[d], key=key)
-            pick = None
-            for o in itertools.chain([first], sorted(opts[d], key=key, reverse=True)):
-                if not fits(o, count, last):
-                    continue
-                count[occ[o].shift] += 1
-                done = finish(d + 1, occ[o].shift, count, pattern)
-                count[occ[o].shift] -= 1
-                if done:
-                    pick = o
-                    break
-            if pick is None:
-                return None
-            row.append(pick)
-            count[occ[pick].shift] += 1
-            last = occ[pick].shift
-        return row
+    build = _Builder(problem, v, opts, value, forbid).build
 
     def minutes(row: list[int] | None) -> float:
         return math.nan if row is None else sum(occ[o].minutes for o in row)
