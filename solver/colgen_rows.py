@@ -32,6 +32,12 @@ from solver.types import Pair
 EPS = 1e-6
 
 
+def row_spaces(problem: Problem) -> list[Space]:
+    """Every volunteer's pricing space (what :func:`sweep_rows` needs; built once, reused)."""
+    budget = state_budget(problem)
+    return [build_space(problem, v, budget) for v in range(len(problem.volunteers))]
+
+
 def sweep_rows(
     problem: Problem, roster: set[Pair], seed: int, deadline: float,
     spaces: list[Space] | None = None, threads: int = 1,
@@ -45,8 +51,7 @@ def sweep_rows(
     costs = RowCosts(problem)
     nv = len(problem.volunteers)
     if spaces is None:
-        budget = state_budget(problem)
-        spaces = [build_space(problem, v, budget) for v in range(nv)]
+        spaces = row_spaces(problem)
     need, under, over_cost = cover_costs(problem)
     over = math.inf if over_cost is None else over_cost
     rows = rows_of(problem, roster)

@@ -37,7 +37,8 @@ from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver import colgen, colgen_search, lns_greedy, lns_weekends
-from solver.colgen_rows import sweep_rows
+from solver.colgen_rows import row_spaces, sweep_rows
+from solver.colgen_space import Space
 from solver.lns_construct import construct, construct_fast
 from solver.lns_sub import _resolve, subproblem
 from solver.model import build_model
@@ -87,6 +88,21 @@ recent steps (a moving average, weight ADAPT_RATE a step), within SHARE_RANGE.""
 ADAPTIVE = True
 ADAPT_RATE = 0.2
 SHARE_RANGE = (0.15, 0.85)
+SWEEP_SHARE = 0.25
+SWEEP_SLICE = 2.0
+"""Where the start was swept (no column generation), a fourth kind of LNS step: best-
+response sweeps (:func:`solver.colgen_rows.sweep_rows`, both workers) for SWEEP_SLICE
+seconds, drawn in SWEEP_SHARE of the steps at first, then adaptive like the others. On
+the longest Curtois & Qu instances sweeps still save about 1 % of the cost a second where
+the fixed sweep phase ends. 60 s, seed 1, with / without (and SOLVER_TIME with / without),
+session 14's slow EPYC: Instance24 210 936 / 226 369, 23 81 351 / 92 079, 22 76 852 /
+82 977, 21 24 860 / 24 944, 20 6 294 / 6 081, 19 4 292 / 4 935, 13 3 511 / 3 150
+(benchmarks/nrp/NOTES.md, session 14)."""
+SOLVER_TIME = True
+"""A neighbourhood grows when CP-SAT proves it optimal within half its slice, timed by
+CP-SAT itself; before, timed from the step's start, model building and the other lane's
+Python included, so on a year of 32 shift types (Curtois & Qu Instance24, a slow
+machine) windows shrank to 2 days while 85 of 91 were proved optimal."""
 WEEKEND_SHARE = 0.25
 """Where a plan caps worked weekends, the share of LNS steps (taken from the rows' share)
 whose rows are drawn for a short weekend (:func:`solver.lns_weekends.weekend_staff`) at
@@ -132,10 +148,13 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
         return solve(problem, dataclasses.replace(params, time_limit=deadline - time.monotonic()))
     stats["construct_objective"] = total_cost(problem, roster)
     stats["construct_seconds"] = round(time.monotonic() - t0, 2)
+    spaces = None
     if fast and SWEEP:
+        if not use_cg and SWEEP_SHARE:
+            spaces = row_spaces(problem)
         until = t0 + (COLGEN_SWEEP_UNTIL if use_cg else SWEEP_UNTIL) * params.time_limit
         threads = 1 if use_cg else params.workers  # before CG: the start CG was tuned on
-        roster = sweep_rows(problem, roster, params.seed, until, threads=threads)
+        roster = sweep_rows(problem, roster, params.seed, until, spaces, threads=threads)
         stats["sweep_objective"] = total_cost(problem, roster)
         stats["sweep_seconds"] = round(time.monotonic() - t0, 2)
     bound = None
@@ -150,7 +169,7 @@ def solve_lns(problem: Problem, params: SolveParams) -> Solution:
         roster, bound = _full(problem, params, roster, bound, limit, stats)
     if bound is not None and total_cost(problem, roster) <= bound:
         deadline = time.monotonic()
-    roster = _lns(problem, params, roster, deadline, bound, stats)
+    roster = _lns(problem, params, roster, deadline, bound, stats, spaces)
     objective = total_cost(problem, roster)
     proved = bound is not None and objective <= bound
     return Solution(
@@ -270,12 +289,13 @@ class _Sizes:
 
 def _lns(
     problem: Problem, params: SolveParams, roster: set[Pair], deadline: float,
-    bound: float | None, stats: dict[str, object],
+    bound: float | None, stats: dict[str, object], spaces: list[Space] | None = None,
 ) -> set[Pair]:  # fmt: skip
     """Re-solve random neighbourhoods until ``deadline``: ``rows`` (k volunteers over the
     horizon), ``weekend`` (k of them drawn for a short weekend, where weekends are capped)
-    and ``window`` (up to m volunteers over ``span`` days); k, m and span adapt, and so do
-    the kinds' shares (:func:`kind_shares`).
+    and ``window`` (up to m volunteers over ``span`` days), or (given the rows' ``spaces``)
+    ``sweep`` (best-response sweeps for SWEEP_SLICE seconds); k, m and span adapt, and so
+    do the kinds' shares (:func:`kind_shares`).
 
     With two workers, two neighbourhoods on disjoint volunteers are solved at once (one
     CP-SAT worker each, in threads); both changes are kept together only when the whole
@@ -289,6 +309,9 @@ def _lns(
     if WEEKEND_SHARE and lns_weekends.capped(problem) and lns_weekends.weekends(problem):
         share["rows"] -= WEEKEND_SHARE
         share["weekend"] = WEEKEND_SHARE
+    if spaces is not None:
+        share = {kind: x * (1 - SWEEP_SHARE) for kind, x in share.items()}
+        share["sweep"] = SWEEP_SHARE
     rate = dict.fromkeys(share, 0.0)  # moving average of cost saved per second
     lanes = 2 if PARALLEL and params.workers >= 2 and nvol >= 4 else 1
     count: Counter[str] = Counter()
@@ -301,11 +324,16 @@ def _lns(
             and (bound is None or cost > bound + 1e-9)
         ):  # fmt: skip
             limit = min(SLICE[1], max(SLICE[0], deadline - time.monotonic() - overhead))
+            if spaces is not None and _kind(share, rng.random()) == "sweep":
+                roster, cost = _sweep(problem, roster, cost, spaces, params, deadline, rng,
+                                      rate, count)  # fmt: skip
+                continue
             jobs, free = [], list(range(nvol))
+            lns_share = {kind: x for kind, x in share.items() if kind != "sweep"}
             for _ in range(lanes):
                 if not free:
                     break
-                kind = _kind(share, rng.random())
+                kind = _kind(lns_share, rng.random() * sum(lns_share.values()))
                 size = round(sizes.m if kind == "window" else sizes.k)
                 room = free
                 if lanes > 1 and not jobs:  # leave volunteers for the second lane
@@ -316,12 +344,13 @@ def _lns(
                 jobs.append((kind, staff, window, rng.randrange(1 << 30)))
             run = functools.partial(_run, problem, roster, params, limit, time.monotonic())
             results = list(pool.map(run, jobs)) if pool else [run(jobs[0])]
-            for (kind, *_), (_, optimal, gain, took) in zip(jobs, results, strict=True):
+            for (kind, *_), (_, optimal, gain, took, solving) in zip(jobs, results, strict=True):
                 overhead = max(overhead, took - limit)
                 count[kind] += 1
                 rate[kind] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate[kind])
                 count[f"{kind}_optimal"] += optimal
-                sizes.update(kind, optimal and took < limit / 2)
+                # proved within half its slice: CP-SAT's own time (building excluded)
+                sizes.update(kind, optimal and (solving if SOLVER_TIME else took) < limit / 2)
             roster, cost = _accept(problem, roster, cost, jobs, results, count)
             if ADAPTIVE and len(share) > 1 and min(count[kind] for kind in share) >= 3:
                 share = kind_shares(rate, share)
@@ -334,25 +363,48 @@ def _lns(
     stats["lns_window_share"] = round(share.get("window", 0.0), 2)
     if "weekend" in share:
         stats["lns_weekend_share"] = round(share["weekend"], 2)
+    if "sweep" in share:
+        stats["lns_sweep_share"] = round(share["sweep"], 2)
     return roster
 
 
 def _kind(share: dict[str, float], u: float) -> str:
     """The kind of step for a uniform draw ``u``: window below its share, then weekend
-    rows, then rows (one draw, as when only rows and windows were drawn)."""
-    window = share.get("window", 0.0)
-    if u < window:
-        return "window"
-    return "weekend" if u < window + share.get("weekend", 0.0) else "rows"
+    rows, then sweeps, then rows (one draw, as when only rows and windows were drawn)."""
+    for kind in ("window", "weekend", "sweep"):
+        if u < share.get(kind, 0.0):
+            return kind
+        u -= share.get(kind, 0.0)
+    return "rows"
+
+
+def _sweep(
+    problem: Problem, roster: set[Pair], cost: float, spaces: list[Space], params: SolveParams,
+    deadline: float, rng: random.Random, rate: dict[str, float], count: Counter[str],
+) -> tuple[set[Pair], float]:  # fmt: skip
+    """A ``sweep`` step: best responses for SWEEP_SLICE seconds; the roster and its cost."""
+    started = time.monotonic()
+    until = min(deadline, started + SWEEP_SLICE)
+    got = sweep_rows(problem, roster, rng.randrange(1 << 30), until, spaces, params.workers)
+    took = time.monotonic() - started
+    new = float(total_cost(problem, got))
+    gain = cost - new
+    count["sweep"] += 1
+    rate["sweep"] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate["sweep"])
+    if gain <= 1e-9:
+        return roster, cost
+    count["sweep_better"] += 1
+    return got, new
 
 
 def _run(
     problem: Problem, roster: set[Pair], params: SolveParams, limit: float, started: float,
     job: tuple[str, list[int], range | None, int],
-) -> tuple[set[Pair] | None, bool, float, float]:  # fmt: skip
-    """One neighbourhood re-solved: (roster or None, optimal, gain, seconds since started)."""
-    got, optimal, gain = _resolve(problem, job[1], roster, job[2], params, limit, job[3])
-    return got, optimal, gain, time.monotonic() - started
+) -> tuple[set[Pair] | None, bool, float, float, float]:  # fmt: skip
+    """One neighbourhood re-solved: (roster or None, optimal, gain, seconds since started,
+    CP-SAT's own seconds)."""
+    got, optimal, gain, solving = _resolve(problem, job[1], roster, job[2], params, limit, job[3])
+    return got, optimal, gain, time.monotonic() - started, solving
 
 
 def _accept(
@@ -361,7 +413,7 @@ def _accept(
 ) -> tuple[set[Pair], float]:  # fmt: skip
     """The best of: the incumbent, each result alone, both results merged (exact cost)."""
     options = [(cost, roster, ())]
-    for i, (got, _, gain, _) in enumerate(results):
+    for i, (got, _, gain, *_) in enumerate(results):
         if got is not None and gain > -1e-9:
             options.append((cost - gain, got, (i,)))
     if len(options) == 3:

@@ -39,7 +39,7 @@ def _feasible_row(
     for name, add in FAMILIES:
         if name not in COST_ONLY and not (name == "coverage" and soft_cover):
             add(ctx)
-    found, _, _ = _cp_solve(ctx, limit, seed, workers=max(2, params.workers))
+    found, *_ = _cp_solve(ctx, limit, seed, workers=max(2, params.workers))
     return None if found is None else sub.back(found)
 
 
@@ -62,7 +62,7 @@ def construct(
         got = None
         if greedy_rows and left > 0:
             share = min(ROW_SLICE, max(0.1, left / max(1, len(order) - i) * 0.8))
-            got, _, _ = _resolve(problem, [v], roster, None, params, share, rng.randrange(1 << 30))
+            got, *_ = _resolve(problem, [v], roster, None, params, share, rng.randrange(1 << 30))
         if got is None:
             row = None
             for attempt, limit in enumerate((max(10.0, left), 30.0, 60.0)):

@@ -143,17 +143,18 @@ def subproblem(
 def _resolve(
     problem: Problem, staff: list[int], incumbent: set[Pair], window: range | None,
     params: SolveParams, limit: float, seed: int,
-) -> tuple[set[Pair] | None, bool, float]:  # fmt: skip
+) -> tuple[set[Pair] | None, bool, float, float]:  # fmt: skip
     """Re-solve ``staff`` (in ``window``): the new roster (None if none was found), whether
-    the sub-problem was proved optimal, and the cost it saves (negative: worse)."""
+    the sub-problem was proved optimal, the cost it saves (negative: worse) and CP-SAT's
+    own seconds (model building excluded)."""
     sub = subproblem(problem, staff, incumbent, window)
     sub_params = SolveParams(time_limit=limit, workers=params.workers, seed=seed,
                              hint=sub.hint, fixed=sub.fixed)  # fmt: skip
     ctx = build_model(sub.problem, sub_params)
     shaped = prefer_weekday_shortfall(ctx)
-    found, optimal, objective = _cp_solve(ctx, limit, seed)
+    found, optimal, objective, seconds = _cp_solve(ctx, limit, seed)
     if found is None:
-        return None, False, 0.0
+        return None, False, 0.0, seconds
     if shaped:
         objective = float(total_cost(sub.problem, found))
     gain = float(total_cost(sub.problem, sub.hint)) - objective
@@ -161,7 +162,7 @@ def _resolve(
     region = set(sub.occ_map)
     kept = {p for p in incumbent if p[1] not in chosen or p[0] not in region}
     kept |= sub.back(found)
-    return kept, optimal, gain
+    return kept, optimal, gain, seconds
 
 
 def prefer_weekday_shortfall(ctx: ModelContext) -> bool:
@@ -193,8 +194,9 @@ def prefer_weekday_shortfall(ctx: ModelContext) -> bool:
 
 def _cp_solve(
     ctx: ModelContext, limit: float, seed: int, workers: int | None = None
-) -> tuple[list[Pair] | None, bool, float]:
-    """Solve a sub-problem's model with the LNS settings: (pairs or None, optimal, cost)."""
+) -> tuple[list[Pair] | None, bool, float, float]:
+    """Solve a sub-problem's model with the LNS settings: (pairs or None, optimal, cost,
+    CP-SAT's wall seconds)."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, limit)
     solver.parameters.num_workers = workers or SUB_WORKERS
@@ -202,7 +204,7 @@ def _cp_solve(
     solver.parameters.linearization_level = LINEARIZATION
     code = solver.Solve(ctx.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, False, 0.0
+        return None, False, 0.0, solver.wall_time
     pairs = [pair for pair, var in ctx.x.items() if solver.BooleanValue(var)]
     cost = to_cost(solver.ObjectiveValue()) if ctx.model.HasObjective() else 0.0
-    return pairs, code == cp_model.OPTIMAL, float(cost)
+    return pairs, code == cp_model.OPTIMAL, float(cost), solver.wall_time

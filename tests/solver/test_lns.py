@@ -220,6 +220,20 @@ def test_two_lanes_keep_every_rule_and_the_exact_objective():
     assert sol.objective <= sol.stats["construct_objective"]
 
 
+def test_sweep_steps_keep_every_rule_and_the_exact_objective(monkeypatch):
+    import solver.lns
+
+    monkeypatch.setattr(solver.lns, "COLGEN", False)  # the path where sweeps become a kind
+    monkeypatch.setattr(solver.lns, "SWEEP_SHARE", 0.5)
+    inst, plan = load_nrp(INSTANCE2.with_name("Instance8.txt"))
+    problem = compile_plan(plan)
+    sol = solve_lns(problem, SolveParams(time_limit=6, workers=2, seed=3))
+    assert sol.stats["lns_sweep"] >= 1 and "lns_sweep_share" in sol.stats
+    ev = evaluate(inst, as_rows(inst, problem, sol.assignments))
+    assert ev.feasible and ev.objective == sol.objective
+    assert sol.objective <= sol.stats["sweep_objective"]
+
+
 def test_targeted_staff_come_from_the_pool_and_favour_short_slots(nrp2):
     from solver.lns import _targeted
 
@@ -265,6 +279,8 @@ def test_three_kinds_share_the_steps_by_cost_saved_each_above_its_floor():
                                  "weekend": 2 / 11 / scale})  # fmt: skip
     assert [_kind(initial, u) for u in (0.1, 0.6, 0.9)] == ["window", "weekend", "rows"]
     assert _kind({"rows": 1.0}, 0.99) == "rows"
+    four = {"rows": 0.2, "window": 0.4, "weekend": 0.2, "sweep": 0.2}
+    assert [_kind(four, u) for u in (0.3, 0.5, 0.7, 0.9)] == ["window", "weekend", "sweep", "rows"]
 
 
 def _fall_back_plan(late_start: str) -> dict:

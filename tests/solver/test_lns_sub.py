@@ -35,7 +35,7 @@ def solve_shaped(p: Problem) -> tuple[bool, set[int], float]:
     """Whether the tie-break applied, the days worked and the roster's cost."""
     ctx = build_model(p, SolveParams())
     applied = prefer_weekday_shortfall(ctx)
-    pairs, _, _ = _cp_solve(ctx, 5.0, 1)
+    pairs, *_ = _cp_solve(ctx, 5.0, 1)
     assert pairs is not None
     return applied, {p.occurrences[o].day for o, _ in pairs}, total_cost(p, pairs)
 
