@@ -94,15 +94,18 @@ SWEEP_SLICE = 2.0
 response sweeps (:func:`solver.colgen_rows.sweep_rows`, both workers) for SWEEP_SLICE
 seconds, drawn in SWEEP_SHARE of the steps at first, then adaptive like the others. On
 the longest Curtois & Qu instances sweeps still save about 1 % of the cost a second where
-the fixed sweep phase ends. 60 s, seed 1, with / without (and SOLVER_TIME with / without),
-session 14's slow EPYC: Instance24 210 936 / 226 369, 23 81 351 / 92 079, 22 76 852 /
-82 977, 21 24 860 / 24 944, 20 6 294 / 6 081, 19 4 292 / 4 935, 13 3 511 / 3 150
+the fixed sweep phase ends. 60 s, seed 1, with (and SOLVER_TIME on) / without, session
+14's slow EPYC: Instance24 210 936 / 226 369, 23 81 351 / 92 079, 22 76 852 / 82 977,
+21 24 860 / 24 944, 20 6 294 / 6 081, 19 4 292 / 4 935, 13 3 511 / 3 150; the sweep
+kind alone: Instance23 84 966, Instance13 seed 2 2 951 against 2 921 without
 (benchmarks/nrp/NOTES.md, session 14)."""
-SOLVER_TIME = True
-"""A neighbourhood grows when CP-SAT proves it optimal within half its slice, timed by
-CP-SAT itself; before, timed from the step's start, model building and the other lane's
-Python included, so on a year of 32 shift types (Curtois & Qu Instance24, a slow
-machine) windows shrank to 2 days while 85 of 91 were proved optimal."""
+SOLVER_TIME = False
+"""Off: a neighbourhood grows when proved optimal within half its slice timed from the
+step's start (model building and the other lane's Python included). Timed by CP-SAT
+itself instead (on: Instance24's windows no longer shrink to 2 days while 85 of 91 are
+proved), Instance13 seed 2 gave 3 127 against 2 921 (and 3 673 with the sweep kind,
+against 2 951 for the sweep kind alone); Instance23 seed 1 81 351 with both against
+84 966 for the sweep kind alone (session 14, single runs)."""
 WEEKEND_SHARE = 0.25
 """Where a plan caps worked weekends, the share of LNS steps (taken from the rows' share)
 whose rows are drawn for a short weekend (:func:`solver.lns_weekends.weekend_staff`) at
