@@ -352,7 +352,7 @@ def _lns(
                 count[kind] += 1
                 rate[kind] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate[kind])
                 count[f"{kind}_optimal"] += optimal
-                # proved within half its slice: CP-SAT's own time (building excluded)
+                # proved within half its slice (SOLVER_TIME: by CP-SAT's own wall time)
                 sizes.update(kind, optimal and (solving if SOLVER_TIME else took) < limit / 2)
             roster, cost = _accept(problem, roster, cost, jobs, results, count)
             if ADAPTIVE and len(share) > 1 and min(count[kind] for kind in share) >= 3:
