@@ -176,29 +176,31 @@ class _Builder:
         return row
 
     def _ranked(self, d: int, first: int, keys: dict[int, float]) -> Iterator[int]:
-        """Day d's options, the most valuable (``first``) and then all of them by value."""
+        """Day d's options, the most valuable (``first``) and then the others by value (the
+        others sorted only when ``first`` is refused)."""
         yield first
-        yield from sorted(self.opts[d], key=keys.__getitem__, reverse=True)
+        yield from (o for o in sorted(self.opts[d], key=keys.__getitem__, reverse=True)
+                    if o != first)  # fmt: skip
 
 
 def greedy_row(
     problem: Problem, v: int, value: dict[int, float], rng: random.Random, capacity: bool = False
 ) -> list[int] | None:
     """One row for ``v`` (occurrence indices), or None when this try breaks a rule: the
-    best work pattern by :func:`_pattern` with a price per worked minute found by
+    best work pattern (:class:`_Builder`) with a price per worked minute found by
     bisection so the total lands in v's bounds, then shifts day by day (caps, successions)."""
     value = {o: x + rng.random() * 0.5 for o, x in value.items()}  # breaks ties
     data = _Row(problem, v, value, rng, capacity)
     occ, lim = problem.occurrences, data.lim
     opts = [[o for o in os_ if d not in data.blocked] for d, os_ in enumerate(data.opts)]
-    kmin = lim.min_consecutive_days or 1
     max_t = lim.max_total_minutes if lim.max_total_minutes is not None else math.inf
     min_t = lim.min_total_minutes or 0
     forbid: dict[str, set[str]] = {}
     for r in problem.config.rules.forbidden_successions:
         forbid.setdefault(r.first, set()).add(r.then)
 
-    build = _Builder(problem, v, opts, value, forbid).build
+    builder = _Builder(problem, v, opts, value, forbid)
+    build = builder.build
 
     def minutes(row: list[int] | None) -> float:
         return math.nan if row is None else sum(occ[o].minutes for o in row)
@@ -226,7 +228,7 @@ def greedy_row(
             else:
                 b, above = mid, row
         if best is None and above is not None:
-            best = _trim(problem, v, above, value, min_t, max_t, kmin)
+            best = _trim(problem, v, above, value, min_t, max_t, builder.kmin)
     if best is None or row_violations(problem, v, best):
         return None
     return best
