@@ -222,16 +222,24 @@ def test_two_lanes_keep_every_rule_and_the_exact_objective():
 
 def test_sweep_steps_keep_every_rule_and_the_exact_objective(monkeypatch):
     import solver.lns
+    from solver.colgen_rows import row_spaces
 
-    monkeypatch.setattr(solver.lns, "COLGEN", False)  # the path where sweeps become a kind
-    monkeypatch.setattr(solver.lns, "SWEEP_SHARE", 0.5)
+    # every step a sweep (the other kinds' shares scaled to 0), whatever the draws
+    monkeypatch.setattr(solver.lns, "SWEEP_SHARE", 1.0)
     inst, plan = load_nrp(INSTANCE2.with_name("Instance8.txt"))
     problem = compile_plan(plan)
-    sol = solve_lns(problem, SolveParams(time_limit=6, workers=2, seed=3))
-    assert sol.stats["lns_sweep"] >= 1 and "lns_sweep_share" in sol.stats
-    ev = evaluate(inst, as_rows(inst, problem, sol.assignments))
-    assert ev.feasible and ev.objective == sol.objective
-    assert sol.objective <= sol.stats["sweep_objective"]
+    params = SolveParams(time_limit=3, workers=2, seed=3)
+    start = construct(problem, params, time.monotonic() + 10)
+    assert start is not None
+    stats: dict[str, object] = {}
+    got = solver.lns._lns(problem, params, start, time.monotonic() + 3, None, stats,
+                          row_spaces(problem))  # fmt: skip
+    assert stats["lns_sweep"] >= 1 and stats["lns_sweep_share"] == 1.0
+    assert not any(kind in stats for kind in ("lns_rows", "lns_window", "lns_weekend"))
+    cost = total_cost(problem, got)
+    ev = evaluate(inst, as_rows(inst, problem, got))
+    assert ev.feasible and ev.objective == cost
+    assert cost <= total_cost(problem, start)
 
 
 def test_targeted_staff_come_from_the_pool_and_favour_short_slots(nrp2):
