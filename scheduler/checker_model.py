@@ -81,7 +81,15 @@ def expand_config(config: Config) -> list[CheckOcc]:
     h0 = config.horizon.start
     times: dict[tuple, dict[str, Any]] = {}  # the same at every site
     out: list[dict[str, Any]] = []  # CheckOcc fields but the index, which is known once sorted
+    changes = [  # each change's interval as instants, read once, in file order
+        (ch, local_time(ch.start, tz).timestamp(), local_time(ch.end, tz).timestamp())
+        for ch in config.demand_changes
+    ]
     for site in config.sites:
+        mine = {  # per shift name, in file order, the changes that can apply to it
+            sh.name: [c for c in changes if c[0].site == site.id and c[0].shift in (None, sh.name)]
+            for sh in config.shift_patterns[site.pattern]
+        }
         opens = [(local_time(w.start, tz).timestamp(), local_time(w.end, tz).timestamp())
                  for w in site.open]  # fmt: skip
         for d in range(config.horizon.days):
@@ -94,10 +102,7 @@ def expand_config(config: Config) -> list[CheckOcc]:
                 if opens and not any(a <= start < b for a, b in opens):
                     continue
                 need = site.need_by_shift.get(sh.name, site.need)
-                for ch in config.demand_changes:
-                    if ch.site != site.id or (ch.shift is not None and ch.shift != sh.name):
-                        continue
-                    t0, t1 = (local_time(t, tz).timestamp() for t in (ch.start, ch.end))
+                for ch, t0, t1 in mine[sh.name]:
                     if t0 <= start < t1:
                         need = max(0, ch.set if ch.set is not None else need + (ch.add or 0))
                 require = tuple(sorted((k, n) for k, n in site.require.items() if n))

@@ -93,14 +93,15 @@ def site_is_open(site: Site, start: dt.datetime, tz: ZoneInfo) -> bool:
 
 
 def occurrence_need(
-    site: Site, shift: str, start: dt.datetime, changes: tuple[DemandChange, ...], tz: ZoneInfo
-) -> int:
+    site: Site, shift: str, start: dt.datetime,
+    changes: tuple[tuple[DemandChange, float, float], ...],
+) -> int:  # fmt: skip
+    """``shift``'s need at ``site`` starting at ``start``: the site's, then each change whose
+    interval (given as instants beside it) holds the start, in file order."""
     need = site.need_by_shift.get(shift, site.need)
     t = instant(start)
-    for ch in changes:
-        if ch.site != site.id or (ch.shift is not None and ch.shift != shift):
-            continue
-        if instant(localize(ch.start, tz)) <= t < instant(localize(ch.end, tz)):
+    for ch, t0, t1 in changes:
+        if ch.site == site.id and ch.shift in (None, shift) and t0 <= t < t1:
             need = ch.apply(need)
     return need
 
@@ -116,8 +117,11 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
     for site_i, site in enumerate(config.sites):
         changes = tuple(by_site.get(site.id, ()))
         # per shift name, in file order: only the changes that can apply to it
+        # (each change's interval read once: a benchmark import holds thousands)
+        timed = [(ch, instant(localize(ch.start, tz)), instant(localize(ch.end, tz)))
+                 for ch in changes]  # fmt: skip
         by_shift = {
-            sh.name: tuple(ch for ch in changes if ch.shift in (None, sh.name))
+            sh.name: tuple(c for c in timed if c[0].shift in (None, sh.name))
             for sh in config.shift_patterns[site.pattern]
         }
         for day in range(config.horizon.days):
@@ -130,7 +134,7 @@ def expand(config: Config) -> tuple[Occurrence, ...]:
                 start, end, night = bounds[key]
                 if not site_is_open(site, start, tz):
                     continue
-                need = occurrence_need(site, shift.name, start, by_shift[shift.name], tz)
+                need = occurrence_need(site, shift.name, start, by_shift[shift.name])
                 # a requirement holds in full on every occurrence, as the contract
                 # reads ("at least N of those on it"), also above its need (even 0)
                 require = tuple(sorted((k, n) for k, n in site.require.items() if n > 0))
