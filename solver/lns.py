@@ -421,10 +421,29 @@ def _accept(
             options.append((cost - gain, got, (i,)))
     if len(options) == 3:
         (_, a, _), (_, b, _) = options[1], options[2]
-        merged = (a - (roster - b)) | (b - roster)
-        options.append((float(total_cost(problem, merged)), merged, (0, 1)))
+        merged = merge(roster, a, b)
+        if within_need(problem, merged, (a | b) - roster):
+            options.append((float(total_cost(problem, merged)), merged, (0, 1)))
     best_cost, best, used = min(options, key=lambda x: (round(x[0], 9), -len(x[2])))
     if best_cost < cost - 1e-9:
         for i in used:
             count[f"{jobs[i][0]}_better"] += 1
     return best, best_cost
+
+
+def merge(roster: set[Pair], a: set[Pair], b: set[Pair]) -> set[Pair]:
+    """``roster`` with the changes of ``a`` and of ``b`` (rosters made from it on disjoint
+    volunteers) both applied."""
+    return (a - (roster - b)) | (b - roster)
+
+
+def within_need(problem: Problem, roster: set[Pair], added: set[Pair]) -> bool:
+    """Whether no occurrence of ``added`` is staffed above its need where over-cover is
+    not allowed (``weights.over_cover`` unset). Two changes that each fill the same gap
+    on their own would, merged, staff it twice; the cost would not show it (over-cover
+    then costs nothing because the model forbids it)."""
+    if problem.config.weights.over_cover is not None:
+        return True
+    touched = {o for o, _ in added}
+    staffed = Counter(o for o, _ in roster if o in touched)
+    return all(staffed[o] <= problem.occurrences[o].need for o in touched)

@@ -329,3 +329,28 @@ def test_row_methods_refused_where_a_shift_reaches_a_later_days_shift_by_instant
     roster, solution = plan_roster(reaching, SolveParams(time_limit=5, workers=1))
     assert solution.objective == 1000 and len(roster.assignments) == 1
     assert lns_rules.applicable(compile_plan(plan_from_dict(_fall_back_plan("16:10"))))
+
+
+@pytest.mark.parametrize("over_cover", [None, 1])
+def test_two_lanes_filling_the_same_gap_are_not_merged_above_need(over_cover):
+    from collections import Counter
+
+    from solver.lns import _accept
+    from tests.solver.support import one_shift, problem
+
+    p = problem(
+        shift_patterns=one_shift(), horizon={"start": "2020-01-29", "days": 1},
+        weights={"fairness": 0, "over_cover": over_cover},
+        sites=[{"id": "exit-se", "pattern": "one", "need": 1}],
+    )  # fmt: skip
+    a, b = {(0, 0)}, {(0, 1)}  # each lane fills the one place, with its own volunteer
+    jobs = [("rows", [0], None, 1), ("rows", [1], None, 2)]
+    empty = float(total_cost(p, set()))
+    results = [(r, True, empty - float(total_cost(p, r)), 0.1, 0.1) for r in (a, b)]
+    count: Counter[str] = Counter()
+    best, cost = _accept(p, set(), empty, jobs, results, count)
+    if over_cover is None:  # two on a shift that needs one: forbidden, whatever it costs
+        assert best in (a, b) and cost == float(total_cost(p, best))
+    else:  # allowed: the merge is weighed by its cost (one over-cover) and loses
+        assert best in (a, b) and cost == float(total_cost(p, best)) == 0
+    assert sum(count.values()) == 1
