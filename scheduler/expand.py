@@ -96,12 +96,13 @@ def occurrence_need(
     site: Site, shift: str, start: dt.datetime,
     changes: tuple[tuple[DemandChange, float, float], ...],
 ) -> int:  # fmt: skip
-    """``shift``'s need at ``site`` starting at ``start``: the site's, then each change whose
-    interval (given as instants beside it) holds the start, in file order."""
+    """``shift``'s need at ``site`` starting at ``start``: the site's, then each of
+    ``changes`` (those of this site and shift, in file order, each with its interval as
+    instants) whose interval holds the start."""
     need = site.need_by_shift.get(shift, site.need)
     t = instant(start)
     for ch, t0, t1 in changes:
-        if ch.site == site.id and ch.shift in (None, shift) and t0 <= t < t1:
+        if t0 <= t < t1:
             need = ch.apply(need)
     return need
 
