@@ -6,7 +6,8 @@ is worked (-1: beyond a limit); it releases the GIL, so volunteers can be priced
 threads. Tensors: ``on[d, g, k, e, r]`` (yesterday's group ``g``,
 run length ``k + 1``, run started on the first day ``e``) and ``off[d, f, r]`` (days off
 ``f + 1``, the last one "at least"). Unreachable states hold +inf and are skipped, which
-is most of them.
+is most of them; so are states outside each day's ``band`` (too many minutes already, or
+too few to still reach the minimum), which are never written.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def forward(
     pen_w: float,  # penalty per weekend worked (when weekends are not in the state)
     kmin: int,
     kmax_sat: bool,
+    band: np.ndarray,  # (D, 2) per day, the states [lo, hi) that can still end in a row
     on: np.ndarray,  # (D, G, K, E, R) out (any contents: each day is reset to +inf first)
     off: np.ndarray,  # (D, F, R) out (likewise)
 ) -> None:
@@ -44,6 +46,8 @@ def forward(
         add_off = pen_w if wk >= 1 else 0.0
         add_on = pen_w if wk == 1 else 0.0
         e0 = 1 if (d == 0 and E == 2) else 0
+        lo, hi = band[d, 0], band[d, 1]
+        plo, phi = (band[d - 1, 0], band[d - 1, 1]) if d > 0 else (0, 0)
         done[:] = False
         on[d] = INF
         off[d] = INF
@@ -55,15 +59,15 @@ def forward(
             tab = table[t_off[c, wk]]
             if d == 0:
                 r2 = tab[0]
-                if r2 >= 0 and x + add_off < on[0, g, 0, e0, r2]:
+                if lo <= r2 < hi and x + add_off < on[0, g, 0, e0, r2]:
                     on[0, g, 0, e0, r2] = x + add_off
                 continue
-            for r in range(R):
+            for r in range(plo, phi):
                 v = off[d - 1, F - 1, r]
                 if v == INF:
                     continue
                 r2 = tab[r]
-                if r2 >= 0 and v + x + add_off < on[d, g, 0, e0, r2]:
+                if lo <= r2 < hi and v + x + add_off < on[d, g, 0, e0, r2]:
                     on[d, g, 0, e0, r2] = v + x + add_off
             m = mask_id[c]
             if not done[m]:
@@ -73,10 +77,10 @@ def forward(
                     if allowed[c, g2]:
                         for k in range(K):
                             for e in range(E):
-                                for r in range(R):
-                                    v = on[d - 1, g2, k, e, r]
-                                    if v < best[m, k, e, r]:
-                                        best[m, k, e, r] = v
+                                src = on[d - 1, g2, k, e]
+                                dst = best[m, k, e]
+                                for r in range(plo, phi):
+                                    dst[r] = min(dst[r], src[r])
             tab = table[t_on[c, wk]]
             for k in range(K):
                 k2 = k + 1
@@ -85,17 +89,18 @@ def forward(
                         continue
                     k2 = K - 1
                 for e in range(E):
-                    for r in range(R):
+                    for r in range(plo, phi):
                         v = best[m, k, e, r]
                         if v == INF:
                             continue
                         r2 = tab[r]
-                        if r2 >= 0 and v + x + add_on < on[d, g, k2, e, r2]:
+                        if lo <= r2 < hi and v + x + add_on < on[d, g, k2, e, r2]:
                             on[d, g, k2, e, r2] = v + x + add_on
         if d == 0:
-            off[0, F - 1, 0] = 0.0
+            if lo <= 0 < hi:
+                off[0, F - 1, 0] = 0.0
             continue
-        for r in range(R):
+        for r in range(lo, hi):
             end = INF
             for g in range(G):
                 for k in range(K):
@@ -121,5 +126,5 @@ def warm_up() -> None:
     forward(
         np.zeros((1, 1)), np.zeros(1, np.int64), np.ones((1, 1), np.bool_), np.zeros(1, np.int64),
         1, np.zeros((1, 3), np.int64), np.zeros((1, 3), np.int64), np.zeros((1, 1), np.int64),
-        np.zeros(1, np.int64), 0.0, 1, True, on, off,
+        np.zeros(1, np.int64), 0.0, 1, True, np.array([[0, 1]], np.int64), on, off,
     )  # fmt: skip

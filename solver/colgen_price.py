@@ -102,7 +102,7 @@ def _forward(sp: Space, cost: np.ndarray, pen_w: float) -> _Trace:
     forward(
         np.ascontiguousarray(cost), np.array(sp.group, dtype=np.int64), allowed, sp.mask_id,
         int(sp.mask_id.max(initial=0)) + 1, sp.t_off, sp.t_on, sp.table,
-        np.array(sp.week, dtype=np.int64), float(pen_w), sp.kmin, sp.kmax_sat, on, off,
+        np.array(sp.week, dtype=np.int64), float(pen_w), sp.kmin, sp.kmax_sat, sp.band, on, off,
     )  # fmt: skip
     shape_on, shape_off = (G, K, E, *sp.sizes), (sp.koff, *sp.sizes)
     return _Trace(

@@ -61,6 +61,7 @@ class Space:
     t_off: np.ndarray  # (C, 3): table of merged class c from a day off, by day kind
     t_on: np.ndarray  # (C, 3): ... from a worked day
     mask_id: np.ndarray  # (C,): index of c's ``allowed`` among the distinct ones
+    band: np.ndarray  # (D, 2): flat resource states [lo, hi) that can still end in a row
 
     @property
     def run_shape(self) -> tuple[int, int, int]:
@@ -156,6 +157,35 @@ def _tables(
     return table, t_off, t_on
 
 
+def max_worked(n: int, kmax: int | None, koff: int) -> int:
+    """The most days worked in ``n`` consecutive days with runs of at most ``kmax`` days
+    (None: no maximum) and at least ``koff`` days off between them."""
+    if kmax is None:
+        return max(0, n)
+    period = kmax + koff
+    return (n // period) * kmax + min(n % period, kmax)
+
+
+def minutes_band(
+    units: np.ndarray, lo: int, top: int, kmax: int | None, koff: int
+) -> np.ndarray:  # fmt: skip
+    """Per day d, the minutes states [lo, hi] (in units, inclusive) after day d from which
+    a row can still end within its bounds: no more than the days up to d can hold, and
+    enough that the days after d can still reach the minimum ``lo``. ``units`` is the most
+    a day can add, per day; ``top`` the last state. States outside cannot lead to a row,
+    so the DP skips them (exactly: the same cheapest row, in a fraction of the work on a
+    long horizon)."""
+    days = len(units)
+    ahead = np.maximum.accumulate(units)
+    behind = np.maximum.accumulate(units[::-1])[::-1]
+    out = np.zeros((days, 2), dtype=np.int64)
+    for d in range(days):
+        most = max_worked(d + 1, kmax, koff) * int(ahead[d])
+        rest = max_worked(days - 1 - d, kmax, koff) * int(behind[d + 1]) if d + 1 < days else 0
+        out[d] = (max(0, lo - rest), min(top, most))
+    return out
+
+
 def build_space(problem: Problem, v: int, max_states: int) -> Space:
     """The classes, run rules and resources of volunteer ``v``."""
     occ, lim = problem.occurrences, problem.limits[v]
@@ -226,6 +256,15 @@ def build_space(problem: Problem, v: int, max_states: int) -> Space:
     m_sat = track_m and lim.max_total_minutes is None
     table, t_off, t_on = _tables(incs, tuple(sizes), w_axis, m_axis, m_sat)
     masks = [k[1] for k in merged]
+    flat = math.prod(sizes)
+    band = np.tile(np.array([0, flat], dtype=np.int64), (days, 1))
+    if track_m and keys:
+        units = np.zeros(days, dtype=np.int64)
+        np.maximum.at(units, [occ[o].day for o in mine], [occ[o].minutes // unit for o in mine])
+        per = flat // m_size  # the minutes axis is the first: a state range per unit
+        span = minutes_band(units, lo, m_size - 1, None if kmax_sat else kmax, koff)
+        band = np.stack([span[:, 0] * per, (span[:, 1] + 1) * per], axis=1)
+        band[:, 1] = np.maximum(band[:, 0], band[:, 1])
     return Space(
         v=v,
         days=days,
@@ -257,4 +296,5 @@ def build_space(problem: Problem, v: int, max_states: int) -> Space:
         t_off=t_off,
         t_on=t_on,
         mask_id=np.array([sorted(set(masks)).index(m) for m in masks], dtype=np.int64),
+        band=band,
     )

@@ -18,7 +18,7 @@ from solver import colgen, colgen_search
 from solver.colgen_master import RowCosts
 from solver.colgen_price import price
 from solver.colgen_rows import sweep_rows
-from solver.colgen_space import build_space
+from solver.colgen_space import build_space, max_worked, minutes_band
 from solver.lns_construct import construct_fast
 from solver.lns_rules import row_violations
 from solver.types import SolveParams
@@ -235,6 +235,42 @@ def test_stalled_when_the_lp_barely_moves_over_the_last_rounds():
     assert gen.stalled
     gen.history = [1000.0, *[900.0 - i for i in range(n)]]  # still falling fast
     assert not gen.stalled
+
+
+def _patterns(days: int, kmax: int | None, koff: int) -> list[tuple[int, ...]]:
+    """Every on/off sequence with runs of at most ``kmax`` and ``koff`` days off between
+    runs (days before the horizon are off)."""
+    out = []
+    for bits in itertools.product((0, 1), repeat=days):
+        groups = [(on, len(list(g))) for on, g in itertools.groupby(bits)]
+        runs = [n for on, n in groups if on]
+        inner = [n for on, n in groups[1:-1] if not on]  # gaps touching an end are exempt
+        if (kmax is None or all(r <= kmax for r in runs)) and all(g >= koff for g in inner):
+            out.append(bits)
+    return out
+
+
+@pytest.mark.parametrize(("kmax", "koff"), [(None, 1), (1, 1), (2, 1), (3, 2), (2, 3)])
+def test_max_worked_is_the_most_days_any_pattern_works(kmax: int | None, koff: int):
+    for n in range(0, 9):
+        most = max((sum(p) for p in _patterns(n, kmax, koff)), default=0)
+        assert max_worked(n, kmax, koff) == most
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_minutes_band_holds_every_prefix_of_a_row_that_ends_in_bounds(seed: int):
+    rng = random.Random(seed)
+    days, kmax, koff = rng.randint(2, 7), rng.choice([None, 2, 3]), rng.choice([1, 2])
+    units = np.array([rng.randint(0, 3) for _ in range(days)])
+    top = rng.randint(2, 10)
+    lo = rng.randint(0, top)
+    band = minutes_band(units, lo, top, kmax, koff)
+    for bits in _patterns(days, kmax, koff):
+        choices = [range(1, units[d] + 1) if bits[d] else (0,) for d in range(days)]
+        for amounts in itertools.product(*choices):
+            total = np.cumsum(amounts)
+            if lo <= total[-1] <= top:
+                assert all(band[d, 0] <= total[d] <= band[d, 1] for d in range(days))
 
 
 def test_state_budget_grows_on_short_horizons_and_small_staffs():
