@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,39 @@ from solver.colgen_space import Space
 INF = math.inf
 TRIES = 12
 """DP runs per pricing with penalties raised on what the row breaks."""
+RETRIES = 1
+"""With a hint: DP runs at halved penalties after a row keeps its rules."""
+DECAY = 0.8
+"""A hint keeps this share of the penalties where a row first kept its rules, so that it
+drifts down when later volunteers need less."""
+
+
+@dataclass
+class PenaltyHint:
+    """Where penalties ended in the last pricing, per unit of its costs' spread, by rule
+    and limit: ``("weekends", cap)`` and ``("shift", name, cap)``. Best responses price one
+    volunteer after another under similar costs, so the next pricing of a volunteer with
+    the same limit starts there instead of at 0, which saves most of the DP runs spent
+    raising penalties."""
+
+    shares: dict[tuple[str | int, ...], float] = field(default_factory=dict)
+
+    def start(self, sp: Space, spread: float) -> tuple[np.ndarray, float]:
+        """Starting penalties for ``sp``'s capped names and weekends (0 where ``sp``'s
+        state keeps the rule)."""
+        pen = np.zeros(len(sp.cap_names))
+        for n, cap in sp.pen_caps:
+            pen[n] = self.shares.get(("shift", sp.cap_names[n], cap), 0.0) * spread
+        if sp.pen_weekends is None:
+            return pen, 0.0
+        return pen, self.shares.get(("weekends", sp.pen_weekends), 0.0) * spread
+
+    def keep(self, sp: Space, spread: float, pen: np.ndarray, pen_w: float) -> None:
+        """Remember the penalties under which ``sp``'s row kept every rule."""
+        if sp.pen_weekends is not None:
+            self.shares["weekends", sp.pen_weekends] = DECAY * pen_w / spread
+        for n, cap in sp.pen_caps:
+            self.shares["shift", sp.cap_names[n], cap] = DECAY * float(pen[n]) / spread
 
 
 def _incs(sp: Space, c: int, d: int, from_on: bool) -> tuple[int, ...]:
@@ -300,10 +333,18 @@ def _excess(sp: Space, path: list[tuple[int, int]]) -> tuple[dict[int, int], int
     return over, w_over, m_off
 
 
-def price(sp: Space, occ_cost: np.ndarray, extra: int = 0) -> Priced:
+def price(
+    sp: Space, occ_cost: np.ndarray, extra: int = 0, hint: PenaltyHint | None = None
+) -> Priced:  # fmt: skip
     """The cheapest row of ``sp.v`` under ``occ_cost`` (aligned with ``sp.occs``); rules
     priced by penalty are enforced by raising penalties (``row`` None when that fails).
-    With ``extra``, up to that many more rows ending in other states come in ``others``."""
+    With ``extra``, up to that many more rows ending in other states come in ``others``.
+
+    With a ``hint`` (best responses), penalties start where the hint says, and once a row
+    keeps its rules they are halved once more: the cheaper of the two rows that keep
+    them is returned (a penalty raised by doubling overshoots, and an overshot penalty
+    gives away more than it must). ``relaxed`` is then -inf: no DP ran with penalties
+    at 0, so there is no bound."""
     if not len(sp.occs):
         empty = sp.lo == 0 and not sp.pen_minutes[0]
         return Priced((), 0.0, 0.0) if empty else Priced(None, INF, INF)
@@ -312,19 +353,21 @@ def price(sp: Space, occ_cost: np.ndarray, extra: int = 0) -> Priced:
     spread = float(np.abs(finite).max()) + 1.0 if finite.size else 1.0
     name_of = list(sp.name_of)
     raw = np.array(sp.raw_minutes, dtype=float)
-    pen = np.zeros(len(sp.cap_names))
-    step = np.full(len(sp.cap_names), spread / 4)
-    pen_w, step_w = 0.0, spread / 4
+    pen, pen_w = (np.zeros(len(sp.cap_names)), 0.0) if hint is None else hint.start(sp, spread)
+    step = np.where(pen > 0, pen / 2, spread / 4)
+    step_w = pen_w / 2 if pen_w > 0 else spread / 4
     lam, step_m, last_sign = 0.0, spread / float(raw.min()), 0
-    relaxed = INF
+    relaxed = INF if hint is None else -INF
+    best: Priced | None = None
+    retries = RETRIES if hint is not None else 0
     for attempt in range(TRIES):
         merged, member = _merge(sp, base + (pen[name_of] + lam * raw)[None, :])
         trace = _forward(sp, merged, pen_w)
         ends = _final_states(sp, trace, 1 + (extra if attempt == 0 else 0))
-        if attempt == 0:
-            relaxed = ends[0][0] if ends else INF
-            if relaxed == INF:
-                return Priced(None, INF, INF)
+        if not ends:  # no row at all: penalties are finite, so none under any
+            return Priced(None, INF, INF)
+        if attempt == 0 and hint is None:
+            relaxed = ends[0][0]
         paths = [
             [(d, int(member[d, c])) for d, c in _backtrack(sp, trace, merged, pen_w, state)]
             for _, state in ends
@@ -336,7 +379,17 @@ def price(sp: Space, occ_cost: np.ndarray, extra: int = 0) -> Priced:
                 for i, path in enumerate(paths)
                 if i == 0 or _excess(sp, path) == ({}, 0, 0)
             ]
-            return Priced(rows[0][0], rows[0][1], relaxed, tuple(rows[1:]))
+            if best is None or rows[0][1] < best.cost:
+                best = Priced(rows[0][0], rows[0][1], relaxed, tuple(rows[1:]))
+            if hint is not None:
+                hint.keep(sp, spread, pen, pen_w)
+            if not retries or (pen_w == 0 and not pen.any()):
+                return best
+            retries -= 1
+            pen, pen_w, step, step_w = pen / 2, pen_w / 2, step / 2, step_w / 2
+            continue
+        if best is not None:  # the retry broke a rule: the row before it stands
+            return best
         for n in over:
             pen[n] += step[n]
             step[n] *= 2
@@ -349,4 +402,4 @@ def price(sp: Space, occ_cost: np.ndarray, extra: int = 0) -> Priced:
                 step_m /= 2
             lam += sign * step_m
             last_sign = sign
-    return Priced(None, INF, relaxed)
+    return best or Priced(None, INF, relaxed)

@@ -9,7 +9,10 @@ marginal values in place of duals. :func:`sweep_rows` applies it volunteer by vo
 (random order) while a row gets cheaper: a local optimum where no single row can improve,
 found in a few pricing calls per volunteer. Where a volunteer's rules do not all fit the
 DP's state (penalties instead), a row is kept only when it keeps every rule
-(:func:`solver.lns_rules.row_violations`).
+(:func:`solver.lns_rules.row_violations`), and each pricing starts its penalties where the
+last one's ended for the same limit (:class:`solver.colgen_price.PenaltyHint`): on
+Curtois & Qu Instance24 a row takes 2.7 DP runs instead of 4.25 (``benchmarks/nrp/NOTES.md``,
+session 18).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import numpy as np
 from scheduler.problem import Problem
 from solver.colgen import rows_of
 from solver.colgen_master import RowCosts, cover_costs
-from solver.colgen_price import price
+from solver.colgen_price import PenaltyHint, Priced, price
 from solver.colgen_space import Space, build_space, state_budget
 from solver.lns_rules import row_violations
 from solver.types import Pair
@@ -65,7 +68,11 @@ def sweep_rows(
         others = staffed[occs] - np.isin(occs, rows[v])
         return costs.pair[v] - np.where(others < need[occs], under[occs], -over)
 
+    def hinted(job: tuple[Space, np.ndarray], hint: PenaltyHint) -> Priced:
+        return price(*job, hint=hint)
+
     rng = random.Random(seed)
+    hint = PenaltyHint()  # penalties where the last pricings ended
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
     try:
         changed = True
@@ -78,7 +85,12 @@ def sweep_rows(
                     break
                 chunk = order[i : i + max(1, threads)]
                 jobs = [(spaces[v], row_costs(v)) for v in chunk]
-                priced = list(pool.map(lambda j: price(*j), jobs)) if pool else [price(*jobs[0])]
+                # each from the hint as the chunk found it: a seed gives the same rows
+                # whatever the threads' timing
+                hints = [PenaltyHint(dict(hint.shares)) for _ in chunk]
+                priced = list(pool.map(hinted, jobs, hints) if pool else map(hinted, jobs, hints))
+                for h in hints:
+                    hint.shares.update(h.shares)
                 moved = False  # a row of this chunk changed: re-cost the rest
                 for v, got, (_, priced_at) in zip(chunk, priced, jobs, strict=True):
                     if got.row is None:

@@ -14,9 +14,9 @@ from scheduler.cost import total_cost
 from scheduler.nrp import parse_text, to_plan
 from scheduler.nrp_eval import evaluate
 from scheduler.problem import Problem, compile_plan
-from solver import colgen, colgen_search
+from solver import colgen, colgen_price, colgen_search
 from solver.colgen_master import RowCosts
-from solver.colgen_price import price
+from solver.colgen_price import PenaltyHint, price
 from solver.colgen_rows import sweep_rows
 from solver.colgen_space import build_space, max_worked, minutes_band
 from solver.lns_construct import construct_fast
@@ -104,6 +104,82 @@ def test_penalised_pricing_keeps_every_rule_and_bounds_from_below(seed: int):
         assert got.relaxed <= min(sum(cost[o] for o in row) for row in rows) + 1e-9
     if got.row is not None:
         assert rows and not row_violations(problem, 0, list(got.row))
+
+
+def _penalised(seed: int) -> tuple[Problem, object, dict[int, float]]:
+    _, problem = tiny(seed, days=random.Random(seed).choice([6, 7, 8]))
+    sp = build_space(problem, 0, 1)  # nothing fits: caps, weekends, minutes are penalised
+    cost = {o: random.Random(seed + 7).uniform(-10, 5) for o in problem.by_volunteer[0]}
+    return problem, sp, cost
+
+
+def _high_hint(problem: Problem, share: float = 3.0) -> PenaltyHint:
+    """A hint with every penalty at ``share`` of the costs' spread."""
+    names = {o.shift for o in problem.occurrences}
+    shares = {
+        ("shift", n, cap): share for n in names for cap in range(problem.config.horizon.days + 1)
+    }
+    shares.update({("weekends", cap): share for cap in range(problem.config.horizon.days + 1)})
+    return PenaltyHint(shares)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_hinted_pricing_keeps_every_rule(seed: int):
+    problem, sp, cost = _penalised(seed)
+    for hint in (PenaltyHint(), _high_hint(problem)):
+        got = price(sp, np.array([cost[o] for o in sp.occs]), hint=hint)
+        if got.row is not None:
+            assert not row_violations(problem, 0, list(got.row))
+            assert got.cost == pytest.approx(sum(cost[o] for o in got.row))
+            assert got.relaxed == -np.inf  # no DP ran at penalties 0: no bound to give
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_hint_leaves_exact_pricing_exact(seed: int):
+    _, problem = tiny(seed, days=random.Random(seed).choice([5, 6, 7, 8]))
+    sp = build_space(problem, 0, 150_000)
+    cost = {o: random.Random(seed + 1000 + o).uniform(-10, 5) for o in problem.by_volunteer[0]}
+    got = price(sp, np.array([cost[o] for o in sp.occs]), hint=_high_hint(problem))
+    rows = all_rows(problem, 0)
+    assert (got.row is None) == (not rows)
+    if rows:  # the hint's penalties touch no rule the state keeps
+        assert got.cost == pytest.approx(min(sum(cost[o] for o in row) for row in rows))
+
+
+ONE_CAP = """SECTION_HORIZON\n3\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=1,14400,0,3,1,1,1
+SECTION_DAYS_OFF\n\nSECTION_SHIFT_ON_REQUESTS\n\nSECTION_SHIFT_OFF_REQUESTS\n
+SECTION_COVER\n0,D,1,100,1\n1,D,1,100,1\n2,D,1,100,1\n"""
+
+
+@pytest.mark.parametrize(("retries", "row", "cost"), [(0, (), 0.0), (1, (0,), -10.0)])
+def test_the_retry_at_half_penalties_undoes_an_overshoot(monkeypatch, retries, row, cost):
+    """One D shift at most, worth -10, -6, -2 on three days: a hinted penalty of 1.5 x the
+    spread (16.5) prices every D out (the empty row keeps the cap); halved (8.25), the
+    row takes the -10 day alone, which keeps the cap too and is cheaper."""
+    problem = compile_plan(to_plan(parse_text(ONE_CAP)))
+    sp = build_space(problem, 0, 1)
+    assert sp.pen_caps == ((0, 1),)
+    monkeypatch.setattr(colgen_price, "RETRIES", retries)
+    got = price(sp, np.array([-10.0, -6.0, -2.0]), hint=PenaltyHint({("shift", "D", 1): 1.5}))
+    assert (got.row, got.cost) == (row, cost)
+
+
+def test_a_hint_saves_dp_runs_on_the_next_pricing(monkeypatch):
+    runs = []
+    forward = colgen_price._forward
+    monkeypatch.setattr(colgen_price, "_forward", lambda *a: runs.append(1) or forward(*a))
+    saved = 0
+    for seed in range(40):
+        _, sp, cost = _penalised(seed)
+        occ_cost = np.array([cost[o] for o in sp.occs])
+        hint = PenaltyHint()
+        del runs[:]
+        price(sp, occ_cost, hint=hint)
+        cold = len(runs)
+        del runs[:]
+        price(sp, occ_cost, hint=hint)  # the same volunteer again, warm
+        saved += len(runs) < cold
+    assert saved
 
 
 def test_row_costs_and_cover_add_up_to_the_roster_cost():
@@ -203,6 +279,22 @@ def test_sweep_ends_where_no_single_row_can_improve(seed: int, threads: int):
         best = min(float(total_cost(problem, others | {(o, v) for o in row}))
                    for row in all_rows(problem, v))  # fmt: skip
         assert best >= cost - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_penalised_sweeps_in_threads_repeat_for_a_seed(seed: int):
+    """Hinted pricing in two threads: each thread starts from the hint as its chunk found
+    it, so the same seed gives the same roster (and every row keeps its rules)."""
+    _, problem = tiny(seed + 20, days=7, staff=4)
+    start = construct_fast(problem, SolveParams(workers=1), time.monotonic() + 5, 0)
+    if start is None:
+        return  # no roster keeps every rule
+    spaces = [build_space(problem, v, 1) for v in range(len(problem.volunteers))]
+    runs = [sweep_rows(problem, start, seed, time.monotonic() + 30, spaces, threads=2)
+            for _ in range(3)]  # fmt: skip
+    assert runs[0] == runs[1] == runs[2]
+    for v in range(len(problem.volunteers)):
+        assert not row_violations(problem, v, [o for o, u in runs[0] if u == v])
 
 
 @pytest.mark.parametrize("seed", [31, 32, 34])  # seeds whose rules admit a roster
