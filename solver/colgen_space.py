@@ -176,12 +176,12 @@ def minutes_band(
     so the DP skips them (exactly: the same cheapest row, in a fraction of the work on a
     long horizon)."""
     days = len(units)
-    ahead = np.maximum.accumulate(units)
-    behind = np.maximum.accumulate(units[::-1])[::-1]
+    so_far = np.maximum.accumulate(units)  # the most a day up to d can add
+    to_come = np.maximum.accumulate(units[::-1])[::-1]  # ... a day from d on
     out = np.zeros((days, 2), dtype=np.int64)
     for d in range(days):
-        most = max_worked(d + 1, kmax, koff) * int(ahead[d])
-        rest = max_worked(days - 1 - d, kmax, koff) * int(behind[d + 1]) if d + 1 < days else 0
+        most = max_worked(d + 1, kmax, koff) * int(so_far[d])
+        rest = max_worked(days - 1 - d, kmax, koff) * int(to_come[d + 1]) if d + 1 < days else 0
         out[d] = (max(0, lo - rest), min(top, most))
     return out
 

@@ -18,7 +18,7 @@ from solver import colgen, colgen_price, colgen_search
 from solver.colgen_master import RowCosts
 from solver.colgen_price import PenaltyHint, price
 from solver.colgen_rows import sweep_rows
-from solver.colgen_space import build_space, max_worked, minutes_band
+from solver.colgen_space import Space, build_space, max_worked, minutes_band
 from solver.lns_construct import construct_fast
 from solver.lns_rules import row_violations
 from solver.types import SolveParams
@@ -93,24 +93,23 @@ def test_exact_pricing_finds_the_cheapest_row(seed: int):
         assert c == pytest.approx(sum(cost[o] for o in row)) and c >= best - 1e-9
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_penalised_pricing_keeps_every_rule_and_bounds_from_below(seed: int):
+def _penalised(seed: int) -> tuple[Problem, Space, dict[int, float]]:
+    """A tiny problem whose volunteer 0 has every rule priced by penalty, and costs."""
     _, problem = tiny(seed, days=random.Random(seed).choice([5, 6, 7, 8]))
     sp = build_space(problem, 0, 1)  # nothing fits: caps, weekends, minutes are penalised
     cost = {o: random.Random(seed + 7).uniform(-10, 5) for o in problem.by_volunteer[0]}
+    return problem, sp, cost
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_penalised_pricing_keeps_every_rule_and_bounds_from_below(seed: int):
+    problem, sp, cost = _penalised(seed)
     got = price(sp, np.array([cost[o] for o in sp.occs]))
     rows = all_rows(problem, 0)
     if rows:
         assert got.relaxed <= min(sum(cost[o] for o in row) for row in rows) + 1e-9
     if got.row is not None:
         assert rows and not row_violations(problem, 0, list(got.row))
-
-
-def _penalised(seed: int) -> tuple[Problem, object, dict[int, float]]:
-    _, problem = tiny(seed, days=random.Random(seed).choice([6, 7, 8]))
-    sp = build_space(problem, 0, 1)  # nothing fits: caps, weekends, minutes are penalised
-    cost = {o: random.Random(seed + 7).uniform(-10, 5) for o in problem.by_volunteer[0]}
-    return problem, sp, cost
 
 
 def _high_hint(problem: Problem, share: float = 3.0) -> PenaltyHint:
