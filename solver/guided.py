@@ -20,13 +20,16 @@ volunteers more look worse, so its local search stays on a plateau far from opti
    left runs out; if it is lost (still above LOST_RATIO times the LP bound after
    STALL_AFTER of its time), swaps and hand-overs (:mod:`solver.swaps`) take its roster
    over until that share runs out;
-3. widens it to the LP's optimal face (the pairs the interior point solution uses, or
+3. re-solves the roster a few days at a time, everything else in place, round the
+   windows until a round lowers nothing (:mod:`solver.windows`; S1: 2 384-2 385 in six
+   of seven runs, where phases 4 and 5 alone ended at 2 387-2 393);
+4. widens it to the LP's optimal face (the pairs the interior point solution uses, or
    those of zero reduced cost when dual simplex won: every pair some optimal LP
    solution may use, S1 5 800 or 8 900 against the vertex's 1 500) plus the best roster's,
    the level still fixed, and lets CP-SAT improve the best roster there for the rest of
    that share (S1: 8 to 25 lower in 5-10 s, where the full model gained 0 to 4 and
-   staying on the vertex's pairs 0 to 6);
-4. hints the full model with the best roster and lets CP-SAT improve it for the rest
+   staying on the vertex's pairs 0 to 6), when the windows left time;
+5. hints the full model with the best roster and lets CP-SAT improve it for the rest
    (on some scenarios, e.g. S8, its bound beats the LP's).
 
 The reported bound is the larger of the LP's and the full model's; the status is
@@ -97,6 +100,8 @@ phase 1 ended at 21 178-26 562 in 14 s (seeds 1-3, one run in four of `rota plan
 the roster phase 1 starts from: the highest, S8's hand roster, is 2.2 times its bound
 (8 085 / 3 625); S2 starts from the LP-rounded roster (1 674 / 1 468), not its hand
 roster (7 942)."""
+WINDOWS = True
+"""After phase 1, day windows (:mod:`solver.windows`) before phase 2."""
 SUPPORT = 1e-6
 """A pair is in the LP vertex's support when its value exceeds this."""
 CENTRAL_SUPPORT = 1e-4
@@ -266,6 +271,30 @@ def _lost_above(problem: Problem, params: SolveParams, lp_bound: float) -> float
     return LOST_RATIO * lp_bound
 
 
+def _windowed(
+    problem: Problem,
+    params: SolveParams,
+    best: Solution,
+    relax: Relaxation,
+    ctx: ModelContext,
+    deadline: float,
+    stats: dict[str, object],
+) -> Solution:
+    """``best`` improved by day windows (:mod:`solver.windows`), fairness' top load
+    fixed as in the restricted phases, until ``deadline``."""
+    from solver import windows
+
+    def solve_on(pairs: frozenset[Pair], roster: frozenset[Pair], seconds: float) -> Solution:
+        hinted = dataclasses.replace(params, hint=roster)
+        return _solve_restricted(problem, hinted, pairs, relax, ctx, seconds, loaded=roster)
+
+    best, solved, improved = windows.sweep(problem, best, solve_on, deadline)
+    stats["windows_solved"] = solved
+    stats["windows_improved"] = improved
+    stats["windowed_objective"] = best.objective
+    return best
+
+
 def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
     """Solve with the LP's bound and support (see the module doc); None if no LP in time."""
     t0 = time.monotonic()
@@ -309,6 +338,8 @@ def guided_solve(problem: Problem, params: SolveParams) -> Solution | None:
         "lost_swaps": lost_swaps,
         "swapped_objective": best.objective if lost_swaps is not None else None,
     }
+    if WINDOWS and best.status.has_roster:
+        best = _windowed(problem, relayed, best, relax, ctx, search_end, stats)
     left = search_end - time.monotonic()
     if best.status.has_roster and left > 1.0:
         wide = keep | _optimal_face(ctx, relax, params)
