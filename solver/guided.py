@@ -130,7 +130,9 @@ def _optimal_face(ctx: ModelContext, relax: Relaxation, params: SolveParams) -> 
 class Stall:
     """``stop_when`` for a phase: true once the best roster improved by less than
     ``ratio`` (relative) over the last ``window`` seconds, after ``after`` seconds; or,
-    with ``lost_above``, once it still costs more than that after ``after`` seconds."""
+    with ``lost_above``, once it still costs more than that after ``after`` seconds.
+    :func:`solver.solve.solve_context` asks it at each improving roster and, between
+    them, every STOP_POLL s with the best so far."""
 
     def __init__(
         self,

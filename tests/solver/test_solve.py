@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -192,3 +194,54 @@ def test_plan_roster_starts_the_restricted_model_from_the_cheapest_hand_roster(
     hand = pipeline.hand_rosters(p, frozenset(greedy(p)))
     assert hints == [hand[0][2]]
     assert roster.objective is not None and roster.objective <= hand[0][0]
+
+
+def _asks(answers: list[bool]) -> tuple[list[Progress], Callable[[Progress], bool]]:
+    seen: list[Progress] = []
+
+    def stop(progress: Progress) -> bool:
+        seen.append(progress)
+        return answers[len(seen) - 1]
+
+    return seen, stop
+
+
+def test_stop_when_is_asked_between_solutions_with_the_best_so_far() -> None:
+    seen, stop = _asks([False, True])
+    callback = solver.solve._ProgressCallback(SolveParams(), stop)
+    assert not callback.idle(1.0)  # no solution yet: nothing to judge
+    assert seen == []
+    callback._last = Progress(seconds=0.5, objective=120, bound=100)
+    assert not callback.idle(2.0)
+    assert callback.idle(3.0) and callback.stopped
+    assert [(p.seconds, p.objective, p.bound) for p in seen] == [(2.0, 120, 100), (3.0, 120, 100)]
+    assert not callback.idle(4.0) and len(seen) == 2  # stopping already: not asked again
+
+
+class _Solver:
+    def __init__(self) -> None:
+        self.stops = 0
+
+    def StopSearch(self) -> None:
+        self.stops += 1
+
+
+class _Idle:
+    def __init__(self, stop_at: int) -> None:
+        self.calls, self.stop_at = 0, stop_at
+
+    def idle(self, seconds: float) -> bool:
+        self.calls += 1
+        return self.calls >= self.stop_at
+
+
+def test_the_watch_stops_the_search_when_idle_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solver.solve, "STOP_POLL", 0.01)
+    fake, idle = _Solver(), _Idle(stop_at=3)
+    solver.solve._watch(fake, idle, threading.Event())  # type: ignore[arg-type]
+    assert (fake.stops, idle.calls) == (1, 3)
+    done = threading.Event()
+    done.set()  # the search ended first: nothing asked, nothing stopped
+    fake, idle = _Solver(), _Idle(stop_at=1)
+    solver.solve._watch(fake, idle, done)  # type: ignore[arg-type]
+    assert (fake.stops, idle.calls) == (0, 0)
