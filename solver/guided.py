@@ -90,6 +90,9 @@ STALL_RATIO = 0.003
 STALL_AFTER = 0.4
 """...judged only after this share of the phase's time (CP-SAT's LP dive, which finds the
 first good roster, takes 4-22 s on the scenarios: S8, S1, S4)."""
+QUIET_WITHIN = 0.02
+"""Between rosters a phase is judged stalled only while its best is within this share
+above the LP bound (:meth:`Stall.idle`; S1: 2 414)."""
 LOST_RATIO = 2.5
 """Phase 1 is judged lost, and stopped, when after STALL_AFTER of its time its roster
 still costs more than this many times the LP bound; swaps and hand-overs
@@ -131,8 +134,8 @@ class Stall:
     """``stop_when`` for a phase: true once the best roster improved by less than
     ``ratio`` (relative) over the last ``window`` seconds, after ``after`` seconds; or,
     with ``lost_above``, once it still costs more than that after ``after`` seconds.
-    :func:`solver.solve.solve_context` asks it at each improving roster and, between
-    them, every STOP_POLL s with the best so far."""
+    Between rosters :meth:`idle` judges the same way, but waits out a quiet spell above
+    ``quiet_above``."""
 
     def __init__(
         self,
@@ -140,20 +143,33 @@ class Stall:
         window: float = STALL_WINDOW,
         ratio: float = STALL_RATIO,
         lost_above: float | None = None,
+        quiet_above: float | None = None,
     ):
         self.after, self.window, self.ratio = after, window, ratio
-        self.lost_above = lost_above
+        self.lost_above, self.quiet_above = lost_above, quiet_above
         self.seen: list[tuple[float, float]] = []
+
+    def _lost(self, p: Progress) -> bool:
+        return self.lost_above is not None and p.objective > self.lost_above
 
     def __call__(self, p: Progress) -> bool:
         self.seen.append((p.seconds, p.objective))
-        lost = self.lost_above is not None and p.objective > self.lost_above
-        if lost and p.seconds >= self.after:
+        if self._lost(p) and p.seconds >= self.after:
             return True
         if p.seconds < max(self.after, self.window):
             return False
         before = [obj for t, obj in self.seen if t <= p.seconds - self.window]
         return bool(before) and before[-1] - p.objective < self.ratio * max(1.0, p.objective)
+
+    def idle(self, p: Progress) -> bool:
+        """The verdict with no new roster since the last (``p``: the best so far, at the
+        time asked): a quiet spell while the best costs more than ``quiet_above`` (and
+        is not lost) is waited out, since CP-SAT's LP dive may end it with a far better
+        roster (S1 on a slow EPYC, session 12: a phase judged stalled at 2 501 and 2 485
+        between rosters ended the runs at 2 416 and 2 409)."""
+        if self.quiet_above is not None and p.objective > self.quiet_above and not self._lost(p):
+            return False
+        return self(p)
 
 
 def _relay(params: SolveParams, bound: float, start: float | None, t0: float) -> SolveParams:
@@ -199,8 +215,11 @@ def _solve_restricted(
         sub_ctx.model.Add(sub_hi == level)
     sub_ctx.params = dataclasses.replace(params, time_limit=seconds)
     add_hint(sub_ctx)
-    stop = Stall(STALL_AFTER * seconds, lost_above=lost_above) if stall else None
-    return solve_context(sub_ctx, seconds, stop)
+    stop = None
+    if stall:
+        quiet_above = (1 + QUIET_WITHIN) * to_cost(relax.bound)
+        stop = Stall(STALL_AFTER * seconds, lost_above=lost_above, quiet_above=quiet_above)
+    return solve_context(sub_ctx, seconds, stop, stop.idle if stop else None)
 
 
 def _lp_level(relax: Relaxation, hi: Any) -> int:

@@ -40,18 +40,22 @@ EXPLAIN_TIME_LIMIT = 10.0
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
     """Forwards each improving solution to ``params.on_progress`` in cost units, and
-    stops the search when ``stop_when`` says so (it sees the same progress, and between
-    solutions the best so far: :meth:`idle`)."""
+    stops the search when ``stop_when`` says so (it sees the same progress), or, between
+    solutions, ``stop_idle`` (:meth:`idle`: it sees the best so far)."""
 
     def __init__(
-        self, params: SolveParams, stop_when: Callable[[Progress], bool] | None = None
+        self,
+        params: SolveParams,
+        stop_when: Callable[[Progress], bool] | None = None,
+        stop_idle: Callable[[Progress], bool] | None = None,
     ) -> None:
         super().__init__()
         self._params = params
         self._stop_when = stop_when
+        self._stop_idle = stop_idle
         self._best: float | None = None
         self._last: Progress | None = None
-        self._lock = threading.Lock()  # stop_when is asked from two threads
+        self._lock = threading.Lock()  # the two are asked from two threads
         self.solutions = 0
         self.stopped = False
 
@@ -76,17 +80,17 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
                 self.StopSearch()
 
     def idle(self, seconds: float) -> bool:
-        """``stop_when``'s verdict at ``seconds`` with no new solution since the last."""
+        """``stop_idle``'s verdict at ``seconds`` with no new solution since the last."""
         with self._lock:
             last = self._last
-            if self._stop_when is None or last is None or self.stopped:
+            if self._stop_idle is None or last is None or self.stopped:
                 return False
-            self.stopped = self._stop_when(dataclasses.replace(last, seconds=seconds))
+            self.stopped = self._stop_idle(dataclasses.replace(last, seconds=seconds))
             return self.stopped
 
 
 STOP_POLL = 0.25
-"""Seconds between asking ``stop_when`` with no new solution (:meth:`_ProgressCallback.idle`):
+"""Seconds between asking ``stop_idle`` with no new solution (:meth:`_ProgressCallback.idle`):
 a search that finds nothing more is judged too, not only at its next solution (S1's
 phase 1, seed 5, stalled at 2 398 found nothing for 9 s and ran its whole 16.5 s)."""
 
@@ -137,9 +141,11 @@ def solve_context(
     ctx: ModelContext,
     time_limit: float | None = None,
     stop_when: Callable[[Progress], bool] | None = None,
+    stop_idle: Callable[[Progress], bool] | None = None,
 ) -> Solution:
     """Solve an already built context (lets NRP/LNS code add to the model first);
-    ``stop_when`` ends the search early, judged at each improving solution."""
+    ``stop_when`` ends the search early, judged at each improving solution, and
+    ``stop_idle`` between them, every STOP_POLL s, with the best so far."""
     params = ctx.params
     t0 = time.monotonic()
     invalid = ctx.model.Validate()
@@ -155,10 +161,10 @@ def solve_context(
         )
     limit = params.time_limit if time_limit is None else time_limit
     solver = _solver(params, limit, params.workers, len(ctx.x))
-    callback = _ProgressCallback(params, stop_when)
+    callback = _ProgressCallback(params, stop_when, stop_idle)
     done = threading.Event()
     watcher = None
-    if stop_when is not None:
+    if stop_idle is not None:
         watcher = threading.Thread(target=_watch, args=(solver, callback, done), daemon=True)
         watcher.start()
     try:

@@ -76,6 +76,18 @@ def test_stall_judges_a_phase_lost_above_its_level_after_its_start() -> None:
     assert not kept(Progress(3.1, objective=450, bound=0))  # below the level: goes on
 
 
+def test_stall_between_rosters_waits_out_a_quiet_spell_above_its_line() -> None:
+    stall = Stall(after=3.0, window=2.0, ratio=0.01, quiet_above=800)
+    assert not stall(Progress(0.0, objective=1000, bound=0))
+    assert not stall.idle(Progress(6.0, objective=1000, bound=0))  # quiet, but far above
+    assert not stall(Progress(7.0, objective=790, bound=0))  # the dive's roster
+    assert not stall.idle(Progress(8.0, objective=790, bound=0))  # 1000 at 6.0 s
+    assert stall.idle(Progress(9.5, objective=790, bound=0))  # nothing new since 7.0 s
+    lost = Stall(after=3.0, window=2.0, ratio=0.01, lost_above=900, quiet_above=800)
+    assert not lost(Progress(0.0, objective=1000, bound=0))
+    assert lost.idle(Progress(3.5, objective=1000, bound=0))  # lost, quiet or not
+
+
 def test_guided_keeps_fixed_pairs(guided_always: None) -> None:
     p = problem(rules={"min_rest_hours": 12}, volunteers={"people": people(10)})
     fixed = frozenset({pair(p, "exit-se", "night", "2020-01-29", "v7")})

@@ -208,7 +208,7 @@ def _asks(answers: list[bool]) -> tuple[list[Progress], Callable[[Progress], boo
 
 def test_stop_when_is_asked_between_solutions_with_the_best_so_far() -> None:
     seen, stop = _asks([False, True])
-    callback = solver.solve._ProgressCallback(SolveParams(), stop)
+    callback = solver.solve._ProgressCallback(SolveParams(), None, stop)
     assert not callback.idle(1.0)  # no solution yet: nothing to judge
     assert seen == []
     callback._last = Progress(seconds=0.5, objective=120, bound=100)
