@@ -21,8 +21,9 @@ volunteers more look worse, so its local search stays on a plateau far from opti
    STALL_AFTER of its time), swaps and hand-overs (:mod:`solver.swaps`) take its roster
    over until that share runs out;
 3. re-solves the roster a few days at a time, everything else in place, round the
-   windows until a round lowers nothing (:mod:`solver.windows`; S1: 2 384-2 385 in six
-   of seven runs, where phases 4 and 5 alone ended at 2 387-2 393);
+   windows until a round lowers nothing (:mod:`solver.windows`; S1 at 30 s: 2 384-2 385
+   in eight seeds of eight, where phases 4 and 5 and the final swaps without the windows
+   ended at 2 387-2 393);
 4. widens it to the LP's optimal face (the pairs the interior point solution uses, or
    those of zero reduced cost when dual simplex won: every pair some optimal LP
    solution may use, S1 5 800 or 8 900 against the vertex's 1 500) plus the best roster's,

@@ -72,12 +72,12 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
         )
         if self._params.on_progress is not None:
             self._params.on_progress(progress)
-        if self._stop_when is not None:
-            with self._lock:
-                self._last = progress
+        with self._lock:
+            self._last = progress
+            if self._stop_when is not None:
                 self.stopped = self._stop_when(progress)
-            if self.stopped:
-                self.StopSearch()
+        if self.stopped:
+            self.StopSearch()
 
     def idle(self, seconds: float) -> bool:
         """``stop_idle``'s verdict at ``seconds`` with no new solution since the last."""
