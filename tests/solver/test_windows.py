@@ -149,3 +149,17 @@ def test_guided_search_runs_windows_and_its_roster_passes_the_checker(
     assert sol.stats["method"] == "lp-guided"
     assert sol.stats["windows_solved"] >= len(windows(p))
     assert sol.objective <= sol.stats["windowed_objective"] <= sol.stats["restricted_objective"]
+
+
+def test_windows_in_a_re_plan_keep_fixed_pairs_and_the_change_cap(guided_always: None) -> None:
+    p = _days(5, weights={"uncovered": 1000, "fairness": 0, "team_split": 4, "change": 1})
+    previous = _split(p)  # published: a teammate alone every day, 5 x 4
+    vid = {v.id: i for i, v in enumerate(p.volunteers)}
+    first = min(o for o, occ in enumerate(p.occurrences) if occ.day == 0)
+    fixed = frozenset({(first, vid["a"])})
+    sol = run(p, time_limit=6, workers=2, previous=previous, fixed=fixed, max_changes=4)
+    assert sol.stats["windows_solved"] >= len(windows(p))
+    assert fixed <= set(sol.assignments)
+    # a day made whole costs two changes (2) and saves 4; the cap allows two such days
+    assert len(set(sol.assignments) ^ previous) == 4
+    assert sol.objective == total_cost(p, previous, previous) - 4 == 16
