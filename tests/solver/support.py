@@ -62,6 +62,16 @@ def run(p: Problem, **params: Any) -> Solution:
     return sol
 
 
+def checked(p: Problem, sol: Solution) -> Solution:
+    """``sol`` after its roster passed ``scheduler.checker.assert_valid`` and its objective
+    was found equal to the exact cost of its assignments."""
+    roster = build_roster(p, status=sol.status, objective=sol.objective, bound=sol.bound,
+                          pairs=sol.assignments)  # fmt: skip
+    assert_valid(p, roster)
+    assert sol.objective == total_cost(p, sol.assignments)
+    return sol
+
+
 def prev_key(p: Problem, pr: Pair) -> tuple[str, str, str, str]:
     """A pair as the checker names a published assignment (volunteer, site, shift, start)."""
     occ = p.occurrences[pr[0]]

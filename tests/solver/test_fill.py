@@ -6,8 +6,6 @@ every filled roster goes through the independent checker and costs no more.
 
 from __future__ import annotations
 
-from scheduler.build import build_roster
-from scheduler.checker import assert_valid
 from scheduler.cost import cost_breakdown, shortfall_cost, total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
@@ -15,19 +13,11 @@ from solver.fill import cap_shortfall, fill, short_of
 from solver.model import build_model
 from solver.solve import solve_context
 from solver.types import Solution, SolveParams
-from tests.solver.support import pair, people, problem
+from tests.solver.support import checked, pair, people, problem
 
 
 def _solution(p: Problem, pairs: set) -> Solution:
     return Solution(Status.feasible, total_cost(p, pairs), 0, tuple(sorted(pairs)), 1.0)
-
-
-def _checked(p: Problem, sol: Solution) -> Solution:
-    roster = build_roster(p, status=sol.status, objective=sol.objective, bound=sol.bound,
-                          pairs=sol.assignments)  # fmt: skip
-    assert_valid(p, roster)
-    assert sol.objective == total_cost(p, sol.assignments)
-    return sol
 
 
 def _two_need() -> Problem:
@@ -60,7 +50,7 @@ def test_fill_staffs_the_gap_at_lower_cost() -> None:
     gap = _solution(p, {pair(p, *day, "v1")})
     filled = fill(p, SolveParams(workers=1), gap, ref, 5.0)
     assert filled is not None
-    _checked(p, filled)
+    checked(p, filled)
     assert filled.objective < gap.objective
     assert short_of(p, filled.assignments, ref) == {}
     assert filled.stats["filled_occurrences"] == 1

@@ -19,11 +19,6 @@ from solver.types import Progress, SolveParams
 from tests.solver.support import pair, people, problem, run
 
 
-@pytest.fixture
-def guided_always(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solve_module, "WARM_START_MIN_PAIRS", 0)
-
-
 def _located(n: int) -> list[dict]:
     return [
         {"id": f"v{i}", "lat": 31.0 + 0.01 * i, "lon": 121.0, "team": f"t{i % 3}"}

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import time
 
-from scheduler.build import build_roster
-from scheduler.checker import assert_valid
 from scheduler.cost import total_cost
 from scheduler.greedy import greedy
 from scheduler.problem import Problem
 from scheduler.roster import Status
 from solver.pipeline import POLISH_MIN_SECONDS, _polished
 from solver.types import Solution, SolveParams
-from tests.solver.support import people, problem
+from tests.solver.support import checked, people, problem
 
 
 def _solution(p: Problem, pairs: set) -> Solution:
@@ -42,9 +40,7 @@ def test_polish_lowers_the_cost_and_passes_the_checker() -> None:
     got = _polished(p, SolveParams(workers=1), start, time.monotonic() + 3.0)
     assert got.stats["polish"] == 1 and got.objective < start.objective
     assert got.objective == total_cost(p, got.assignments) == 0
-    roster = build_roster(p, status=got.status, objective=got.objective, bound=got.bound,
-                          pairs=got.assignments)  # fmt: skip
-    assert_valid(p, roster)
+    checked(p, got)
 
 
 def test_polish_keeps_a_roster_it_cannot_beat() -> None:

@@ -8,11 +8,6 @@ import dataclasses
 import time
 from typing import Any
 
-import pytest
-
-import solver.solve as solve_module
-from scheduler.build import build_roster
-from scheduler.checker import assert_valid
 from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from scheduler.roster import Status
@@ -21,7 +16,7 @@ from solver.restrict import restricted
 from solver.solve import solve_context
 from solver.types import Pair, Solution, SolveParams
 from solver.windows import sweep, windows
-from tests.solver.support import problem, run
+from tests.solver.support import checked, problem, run
 
 DAY = {"one": [{"name": "day", "start": "08:00", "hours": 8}]}
 
@@ -101,11 +96,7 @@ def test_sweep_lowers_the_cost_and_outside_its_window_keeps_the_roster() -> None
     window_pairs = windows(p)
     for k, (pairs, roster) in enumerate(seen):
         assert pairs - window_pairs[k % len(window_pairs)] <= roster
-    roster = build_roster(
-        p, status=Status.feasible, objective=best.objective, bound=None,
-        pairs=best.assignments, version=1, explanation=None, stats={},
-    )  # fmt: skip
-    assert_valid(p, roster)
+    checked(p, best)
 
 
 def test_sweep_keeps_only_cheaper_rosters_and_stops_after_a_round_without_one() -> None:
@@ -128,11 +119,6 @@ def test_sweep_stops_at_its_deadline() -> None:
     p = _days(5)
     start = _solution(p, _split(p))
     assert sweep(p, start, _cp_sat(p), time.monotonic())[1:] == (0, 0)
-
-
-@pytest.fixture
-def guided_always(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solve_module, "WARM_START_MIN_PAIRS", 0)
 
 
 def test_guided_search_runs_windows_and_its_roster_passes_the_checker(
