@@ -69,11 +69,11 @@ def sweep(
     solved = improved = 0
     since = 0  # windows solved since the last improvement
     k = 0
+    roster = frozenset(best.assignments)
     while since < len(found):
         left = deadline - time.monotonic()
         if left < MIN_WINDOW_SECONDS:
             break
-        roster = frozenset(best.assignments)
         result = solve_on(found[k] | roster, roster, min(WINDOW_SECONDS, left))
         solved += 1
         since += 1
@@ -84,6 +84,7 @@ def sweep(
             and result.objective < best.objective
         ):
             best, since = result, 0
+            roster = frozenset(best.assignments)
             improved += 1
         k = (k + 1) % len(found)
     return best, solved, improved
