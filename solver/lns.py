@@ -372,33 +372,54 @@ def _lockstep(
             roster, cost = _sweep(problem, roster, cost, spaces, params, deadline, rng,
                                   rate, count)  # fmt: skip
             continue
-        jobs, free = [], list(range(nvol))
-        lns_share = {kind: x for kind, x in share.items() if kind != "sweep"}
+        jobs: list[tuple] = []
+        free = list(range(nvol))
         for _ in range(lanes):
             if not free:
                 break
-            kind = _kind(lns_share, rng.random() * sum(lns_share.values()))
-            size = round(sizes.m if kind == "window" else sizes.k)
-            room = free
-            if lanes > 1 and not jobs:  # leave volunteers for the second lane
-                room = rng.sample(free, max(1, nvol - max(1, size // 2)))
-            staff, window = sizes.draw(problem, roster, kind, room, rng)
-            chosen = set(staff)
+            jobs.append(_draw(problem, roster, share, sizes, free, lanes > 1 and not jobs, rng))
+            chosen = set(jobs[-1][1])
             free = [v for v in free if v not in chosen]
-            jobs.append((kind, staff, window, rng.randrange(1 << 30)))
         run = functools.partial(_run, problem, roster, params, limit, time.monotonic())
         results = list(pool.map(run, jobs)) if pool else [run(jobs[0])]
-        for (kind, *_), (_, optimal, gain, took, solving) in zip(jobs, results, strict=True):
-            overhead = max(overhead, took - limit)
-            count[kind] += 1
-            rate[kind] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate[kind])
-            count[f"{kind}_optimal"] += optimal
-            # proved within half its slice (SOLVER_TIME: by CP-SAT's own wall time)
-            sizes.update(kind, optimal and (solving if SOLVER_TIME else took) < limit / 2)
+        for (kind, *_), result in zip(jobs, results, strict=True):
+            overhead = max(overhead, _tally(kind, limit, result, count, rate, sizes))
         roster, cost = _accept(problem, roster, cost, jobs, results, count)
         if ADAPTIVE and len(share) > 1 and min(count[kind] for kind in share) >= 3:
             share = kind_shares(rate, share)
     return roster, share
+
+
+def _draw(
+    problem: Problem, roster: set[Pair], share: dict[str, float], sizes: _Sizes,
+    free: list[int], leave_room: bool, rng: random.Random,
+) -> tuple[str, list[int], range | None, int]:  # fmt: skip
+    """A neighbourhood among ``free`` (kind drawn by ``share``, sweeps aside): (kind,
+    volunteers, window or None, seed). ``leave_room``: about half its size stays free for
+    the other lane."""
+    lns_share = {kind: x for kind, x in share.items() if kind != "sweep"}
+    kind = _kind(lns_share, rng.random() * sum(lns_share.values()))
+    size = round(sizes.m if kind == "window" else sizes.k)
+    room = free
+    if leave_room:
+        room = rng.sample(free, max(1, len(free) - max(1, size // 2)))
+    staff, window = sizes.draw(problem, roster, kind, room, rng)
+    return kind, staff, window, rng.randrange(1 << 30)
+
+
+def _tally(
+    kind: str, limit: float, result: tuple, count: Counter[str], rate: dict[str, float],
+    sizes: _Sizes,
+) -> float:  # fmt: skip
+    """Record a finished neighbourhood (a :func:`_run` result): its kind's count, cost
+    saved per second and size; the seconds it ran past its CP-SAT ``limit``."""
+    _, optimal, gain, took, solving = result
+    count[kind] += 1
+    rate[kind] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate[kind])
+    count[f"{kind}_optimal"] += optimal
+    # proved within half its slice (SOLVER_TIME: by CP-SAT's own wall time)
+    sizes.update(kind, optimal and (solving if SOLVER_TIME else took) < limit / 2)
+    return took - limit
 
 
 def _kind(share: dict[str, float], u: float) -> str:
@@ -544,23 +565,14 @@ class _Search:
         free = [v for v in range(len(self.problem.volunteers)) if v not in busy]
         if not free:
             return None
-        lns_share = {kind: x for kind, x in self.share.items() if kind != "sweep"}
-        kind = _kind(lns_share, self.rng.random() * sum(lns_share.values()))
-        size = round(self.sizes.m if kind == "window" else self.sizes.k)
-        room = free
-        if lanes > 1 and not running:  # leave volunteers for the other lane
-            room = self.rng.sample(free, max(1, len(free) - max(1, size // 2)))
-        staff, window = self.sizes.draw(self.problem, self.roster, kind, room, self.rng)
-        return kind, staff, window, self.rng.randrange(1 << 30)
+        leave = lanes > 1 and not running
+        return _draw(self.problem, self.roster, self.share, self.sizes, free, leave, self.rng)
 
     def _apply(self, job: tuple, base: set[Pair], limit: float, result: tuple) -> None:
-        got, optimal, gain, took, solving = result
+        got, _, gain, *_ = result
         kind = job[0]
-        self.overhead = max(self.overhead, took - limit)
-        self.count[kind] += 1
-        self.rate[kind] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - self.rate[kind])
-        self.count[f"{kind}_optimal"] += optimal
-        self.sizes.update(kind, optimal and (solving if SOLVER_TIME else took) < limit / 2)
+        late = _tally(kind, limit, result, self.count, self.rate, self.sizes)
+        self.overhead = max(self.overhead, late)
         if got is not None and gain > -1e-9:
             if self.roster is base:  # nothing changed meanwhile: the gain is exact
                 new, cost = got, self.cost - gain
