@@ -367,7 +367,7 @@ def _lockstep(
         time.monotonic() < deadline - SLICE[0] - overhead
         and (bound is None or cost > bound + 1e-9)
     ):  # fmt: skip
-        limit = min(SLICE[1], max(SLICE[0], deadline - time.monotonic() - overhead))
+        limit = _slice(deadline, overhead)
         if spaces is not None and _kind(share, rng.random()) == "sweep":
             roster, cost = _sweep(problem, roster, cost, spaces, params, deadline, rng,
                                   rate, count)  # fmt: skip
@@ -385,9 +385,24 @@ def _lockstep(
         for (kind, *_), result in zip(jobs, results, strict=True):
             overhead = max(overhead, _tally(kind, limit, result, count, rate, sizes))
         roster, cost = _accept(problem, roster, cost, jobs, results, count)
-        if ADAPTIVE and len(share) > 1 and min(count[kind] for kind in share) >= 3:
-            share = kind_shares(rate, share)
+        share = _reshare(share, rate, count)
     return roster, share
+
+
+def _slice(deadline: float, overhead: float) -> float:
+    """A sub-solve's CP-SAT limit: within SLICE, less the overrun seen so far before the
+    deadline."""
+    return min(SLICE[1], max(SLICE[0], deadline - time.monotonic() - overhead))
+
+
+def _reshare(
+    share: dict[str, float], rate: dict[str, float], count: Counter[str]
+) -> dict[str, float]:
+    """The kinds' shares after a step: by :func:`kind_shares` (ADAPTIVE) once every kind
+    has run three times, else as they were."""
+    if ADAPTIVE and len(share) > 1 and min(count[kind] for kind in share) >= 3:
+        return kind_shares(rate, share)
+    return share
 
 
 def _draw(
@@ -539,8 +554,7 @@ class _Search:
                     continue
                 job = self._draw(running, lanes)
                 if job is not None:
-                    limit = min(SLICE[1], max(SLICE[0],
-                                self.deadline - time.monotonic() - self.overhead))  # fmt: skip
+                    limit = _slice(self.deadline, self.overhead)
                     fut = pool.submit(_run, self.problem, self.roster, self.params, limit,
                                       time.monotonic(), job)  # fmt: skip
                     running[fut] = (job, self.roster, limit)
@@ -577,14 +591,12 @@ class _Search:
             if self.roster is base:  # nothing changed meanwhile: the gain is exact
                 new, cost = got, self.cost - gain
             else:
-                added = got - base
-                new = (self.roster - (base - got)) | added
+                new = merge(base, self.roster, got)  # the roster as it is, with this change
                 cost = float(total_cost(self.problem, new))
-                if not within_need(self.problem, new, added):
+                if not within_need(self.problem, new, got - base):
                     cost = math.inf
             if cost <= self.cost + 1e-9:
                 if cost < self.cost - 1e-9:
                     self.count[f"{kind}_better"] += 1
                 self.roster, self.cost = new, cost
-        if ADAPTIVE and len(self.share) > 1 and min(self.count[k] for k in self.share) >= 3:
-            self.share = kind_shares(self.rate, self.share)
+        self.share = _reshare(self.share, self.rate, self.count)

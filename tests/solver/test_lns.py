@@ -331,18 +331,24 @@ def test_row_methods_refused_where_a_shift_reaches_a_later_days_shift_by_instant
     assert lns_rules.applicable(compile_plan(plan_from_dict(_fall_back_plan("16:10"))))
 
 
+def _one_place(over_cover: int | None):
+    """One shift on one day, needing one person, two volunteers who could take it."""
+    from tests.solver.support import one_shift, problem
+
+    return problem(
+        shift_patterns=one_shift(), horizon={"start": "2020-01-29", "days": 1},
+        weights={"fairness": 0, "over_cover": over_cover},
+        sites=[{"id": "exit-se", "pattern": "one", "need": 1}],
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("over_cover", [None, 1])
 def test_two_lanes_filling_the_same_gap_are_not_merged_above_need(over_cover):
     from collections import Counter
 
     from solver.lns import _accept
-    from tests.solver.support import one_shift, problem
 
-    p = problem(
-        shift_patterns=one_shift(), horizon={"start": "2020-01-29", "days": 1},
-        weights={"fairness": 0, "over_cover": over_cover},
-        sites=[{"id": "exit-se", "pattern": "one", "need": 1}],
-    )  # fmt: skip
+    p = _one_place(over_cover)
     a, b = {(0, 0)}, {(0, 1)}  # each lane fills the one place, with its own volunteer
     jobs = [("rows", [0], None, 1), ("rows", [1], None, 2)]
     empty = float(total_cost(p, set()))
@@ -370,13 +376,7 @@ def _search(p, roster, rng_seed=1):
 
 @pytest.mark.parametrize("over_cover", [None, 1])
 def test_a_lane_that_ends_after_the_roster_moved_is_weighed_on_the_roster_as_it_is(over_cover):
-    from tests.solver.support import one_shift, problem
-
-    p = problem(
-        shift_patterns=one_shift(), horizon={"start": "2020-01-29", "days": 1},
-        weights={"fairness": 0, "over_cover": over_cover},
-        sites=[{"id": "exit-se", "pattern": "one", "need": 1}],
-    )  # fmt: skip
+    p = _one_place(over_cover)
     empty = float(total_cost(p, set()))
     a, b = {(0, 0)}, {(0, 1)}  # each lane fills the one place, with its own volunteer
     search = _search(p, set())
