@@ -13,7 +13,7 @@ from scheduler.problem import Problem, compile_plan
 from scheduler.roster import Status
 from solver.solve import solve
 from solver.types import Pair, Solution, SolveParams
-from tests.conftest import tiny_config
+from tests.conftest import nrp_data, tiny_config
 
 PEOPLE = [{"id": f"v{i}"} for i in range(1, 5)]
 
@@ -114,3 +114,15 @@ def pair(p: Problem, site: str, shift: str, date: str, vid: str) -> Pair:
 
 def one_shift(name: str = "day", start: str = "08:00", hours: float = 8) -> dict[str, Any]:
     return {"one": [{"name": name, "start": start, "hours": hours}]}
+
+
+INSTANCE2 = nrp_data() / "instances" / "Instance2.txt"
+"""Curtois & Qu Instance2: 14 days from a Monday, 8 staff, 2 shift types."""
+
+
+def as_rows(inst: Any, problem: Problem, pairs: Any) -> dict[str, list[str]]:
+    """A roster's pairs as the benchmark's rows: staff id -> shift id or "" per day."""
+    rows = {s.id: [""] * inst.days for s in inst.staff}
+    for o, v in pairs:
+        rows[problem.volunteers[v].id][problem.occurrences[o].day] = problem.occurrences[o].shift
+    return rows
