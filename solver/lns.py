@@ -87,7 +87,10 @@ soon as its last one ends, instead of both waiting for the slower of a pair
 benchmarks/nrp/NOTES.md): Instance13 4 068 / 3 818, seed 2 3 663 / 3 852; 19 4 639 /
 4 525; 20 6 492 / 6 670; 22 63 171 / 72 272; 24 214 265 / 221 603; 12 7 518 / 7 401;
 18 4 797 / 5 083; 17 5 846 / 5 846 (geometric mean of the ratios 0.978, within the
-spread of repeated runs on that machine); 0.5-12 % more CPU time in every pair."""
+spread of repeated runs on that machine); 0.5-12 % more CPU time in every pair. Session
+22 (a machine twice as fast), with the sweep draw fixed (:func:`solver.lns_lanes.sweep_chance`):
+Instance19 4 220 / 4 012, seed 2 3 977 / 3 972; 24 134 841 / 130 373; 13 2 371 / 2 671;
+22 44 859 / 43 070; 15 4 189 / 4 200 (geometric mean 1.001)."""
 WINDOW_SHARE = 0.5
 """Share of LNS steps that free a window of days (the rest free whole rows) at first;
 then each kind is drawn in proportion to the cost it saved per second recently

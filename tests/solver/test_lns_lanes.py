@@ -122,3 +122,46 @@ def test_unsynchronised_lanes_never_share_a_volunteer(instance2, monkeypatch):
     got = solver.lns._lns(problem, params, start, time.monotonic() + 0.5, None, stats)
     assert got == start and stats["lns_lanes"] == 2
     assert len(runs) > 20 and not clashes
+
+
+def test_sweep_chance_matches_the_lock_steps_sweeps_per_neighbourhood():
+    from solver.lns_lanes import sweep_chance
+
+    assert sweep_chance({"rows": 1.0}, 2) == 0.0
+    assert sweep_chance({"rows": 0.8, "sweep": 0.2}, 1) == pytest.approx(0.2)
+    for s in (0.1, 0.25, 0.6):
+        p = sweep_chance({"rows": 1 - s, "sweep": s}, 2)
+        assert p / (1 - p) == pytest.approx(s / (2 * (1 - s)))  # lock step: s a pair
+
+
+def test_unsynchronised_lanes_sweep_as_often_per_neighbourhood_as_the_lock_step(
+    instance2, monkeypatch
+):
+    import solver.lns_steps
+
+    _, problem = instance2
+    params = SolveParams(time_limit=1, workers=2, seed=1)
+    start = construct(problem, params, time.monotonic() + 10)
+    assert start is not None
+    runs, sweeps = [], []
+
+    def fake_run(problem, roster, params, limit, started, job):
+        runs.append(job[0])
+        time.sleep(0.001)
+        return None, False, 0.0, time.monotonic() - started, 0.0
+
+    def fake_sweep(problem, roster, cost, spaces, params, deadline, rng, rate, count):
+        sweeps.append(1)
+        count["sweep"] += 1
+        return roster, cost
+
+    monkeypatch.setattr(solver.lns_lanes, "run_job", fake_run)
+    monkeypatch.setattr(solver.lns_lanes, "sweep_step", fake_sweep)
+    monkeypatch.setattr(solver.lns_steps, "ADAPTIVE", False)  # the sweep share stays put
+    stats: dict[str, object] = {}
+    solver.lns._lns(problem, params, start, time.monotonic() + 1.0, None, stats, [])
+    s = solver.lns.SWEEP_SHARE
+    assert stats["lns_sweep_share"] == s and len(runs) > 200
+    # lock step: s / (2 (1 - s)) sweeps a neighbourhood (1/6 at 0.25); one draw per
+    # lane start with the share itself would give s / (1 - s) (1/3)
+    assert 0.12 < len(sweeps) / len(runs) < 0.22
