@@ -21,7 +21,7 @@ from scheduler.cost import total_cost
 from scheduler.problem import Problem
 from solver.colgen_rows import sweep_rows
 from solver.colgen_space import Space
-from solver.lns_steps import ADAPT_RATE, Sizes, draw, pick_kind, reshare, tally
+from solver.lns_steps import Sizes, draw, pick_kind, record, reshare, tally
 from solver.lns_sub import _resolve
 from solver.types import Pair, SolveParams
 
@@ -43,10 +43,7 @@ def lockstep(
     the roster and the kinds' shares at the end."""
     nvol = len(problem.volunteers)
     overhead = 0.0  # the longest a step ran past its CP-SAT limit (model building)
-    while (
-        time.monotonic() < deadline - SLICE[0] - overhead
-        and (bound is None or cost > bound + 1e-9)
-    ):  # fmt: skip
+    while searching(deadline, overhead, cost, bound):
         limit = slice_limit(deadline, overhead)
         if spaces is not None and pick_kind(share, rng.random()) == "sweep":
             roster, cost = sweep_step(problem, roster, cost, spaces, params, deadline, rng,
@@ -67,6 +64,14 @@ def lockstep(
         roster, cost = accept(problem, roster, cost, jobs, results, count)
         share = reshare(share, rate, count)
     return roster, share
+
+
+def searching(deadline: float, overhead: float, cost: float, bound: float | None) -> bool:
+    """Whether another step starts: its shortest slice (SLICE[0]) and the longest overrun
+    seen so far still fit before ``deadline``, and ``cost`` is above the proved ``bound``."""
+    return time.monotonic() < deadline - SLICE[0] - overhead and (
+        bound is None or cost > bound + 1e-9
+    )
 
 
 def slice_limit(deadline: float, overhead: float) -> float:
@@ -96,8 +101,7 @@ def sweep_step(
     took = time.monotonic() - started
     new = float(total_cost(problem, got))
     gain = cost - new
-    count["sweep"] += 1
-    rate["sweep"] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate["sweep"])
+    record("sweep", gain, took, count, rate)
     if gain <= 1e-9:
         return roster, cost
     count["sweep_better"] += 1
@@ -179,9 +183,7 @@ class Lanes:
     overhead: float = 0.0  # the longest a step ran past its CP-SAT limit (model building)
 
     def _open(self) -> bool:
-        return time.monotonic() < self.deadline - SLICE[0] - self.overhead and (
-            self.bound is None or self.cost > self.bound + 1e-9
-        )
+        return searching(self.deadline, self.overhead, self.cost, self.bound)
 
     def run(self, pool: ThreadPoolExecutor, lanes: int) -> None:
         running: dict[Future, tuple[tuple, set[Pair], float]] = {}

@@ -158,12 +158,20 @@ def tally(
     kind's count, cost saved per second and size; the seconds it ran past its CP-SAT
     ``limit``."""
     _, optimal, gain, took, solving = result
-    count[kind] += 1
-    rate[kind] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate[kind])
+    record(kind, gain, took, count, rate)
     count[f"{kind}_optimal"] += optimal
     # proved within half its slice (SOLVER_TIME: by CP-SAT's own wall time)
     sizes.update(kind, optimal and (solving if SOLVER_TIME else took) < limit / 2)
     return took - limit
+
+
+def record(
+    kind: str, gain: float, took: float, count: Counter[str], rate: dict[str, float]
+) -> None:
+    """Count a step of ``kind`` and move its cost saved per second (a moving average,
+    weight ADAPT_RATE) towards this step's ``gain`` / ``took``."""
+    count[kind] += 1
+    rate[kind] += ADAPT_RATE * (max(0.0, gain) / max(took, 1e-3) - rate[kind])
 
 
 def pick_kind(share: dict[str, float], u: float) -> str:
