@@ -22,6 +22,7 @@ from solver.colgen_space import Space, build_space, max_worked, minutes_band
 from solver.lns_construct import construct_fast
 from solver.lns_rules import row_violations
 from solver.types import SolveParams
+from tests.solver.support import as_rows
 
 
 def nrp_text(rng: random.Random, days: int, staff: int) -> str:
@@ -222,9 +223,7 @@ def test_generation_bound_is_below_the_optimum_and_the_dive_keeps_every_rule(see
     assert gen.lp <= optimum + 1e-6  # converged with exact pricing: the LP is a bound too
     dived = colgen_search.dive(problem, gen, time.monotonic() + 10)
     assert dived is not None
-    rows = {s.id: [""] * inst.days for s in inst.staff}
-    for o, v in dived:
-        rows[problem.volunteers[v].id][problem.occurrences[o].day] = problem.occurrences[o].shift
+    rows = as_rows(inst, problem, dived)
     ev = evaluate(inst, rows)
     assert ev.feasible and ev.objective == total_cost(problem, dived) >= optimum
 
@@ -242,9 +241,7 @@ def test_improve_keeps_every_rule_and_never_worsens_the_start(seed: int):
     assert cost <= total_cost(problem, start)
     assert bound is not None and bound <= cost
     assert "dive_runs" in stats and stats["cg_converged"]
-    rows = {s.id: [""] * inst.days for s in inst.staff}
-    for o, v in roster:
-        rows[problem.volunteers[v].id][problem.occurrences[o].day] = problem.occurrences[o].shift
+    rows = as_rows(inst, problem, roster)
     ev = evaluate(inst, rows)
     assert ev.feasible and ev.objective == cost
 
@@ -269,9 +266,7 @@ def test_sweep_ends_where_no_single_row_can_improve(seed: int, threads: int):
     swept = sweep_rows(problem, start, seed, time.monotonic() + 20, threads=threads)
     cost = float(total_cost(problem, swept))
     assert cost <= float(total_cost(problem, start))
-    rows = {s.id: [""] * inst.days for s in inst.staff}
-    for o, v in swept:
-        rows[problem.volunteers[v].id][problem.occurrences[o].day] = problem.occurrences[o].shift
+    rows = as_rows(inst, problem, swept)
     assert evaluate(inst, rows).feasible
     for v in range(len(problem.volunteers)):  # brute force: every other row of v, alone
         others = {(o, u) for o, u in swept if u != v}

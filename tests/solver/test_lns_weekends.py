@@ -11,9 +11,9 @@ from scheduler.loading import plan_from_dict
 from scheduler.nrp import load_nrp
 from scheduler.problem import Problem, compile_plan
 from solver.lns_weekends import capped, weekend_staff, weekends
-from tests.conftest import nrp_data, tiny_config
+from tests.conftest import tiny_config
+from tests.solver.support import INSTANCE2
 
-INSTANCE2 = nrp_data() / "instances" / "Instance2.txt"
 pytestmark = pytest.mark.skipif(not INSTANCE2.exists(), reason="benchmark files not present")
 
 
