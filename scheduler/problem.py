@@ -60,6 +60,19 @@ class Problem:
                 acc[v].append(o)
         return tuple(tuple(x) for x in acc)
 
+    @cached_property
+    def by_day(self) -> tuple[tuple[tuple[int, ...], ...], ...]:
+        """Per volunteer, per day of the horizon: the occurrence indices they are eligible
+        for (``by_volunteer`` split by day)."""
+        days = self.config.horizon.days
+        table = []
+        for pairs in self.by_volunteer:
+            acc: list[list[int]] = [[] for _ in range(days)]
+            for o in pairs:
+                acc[self.occurrences[o].day].append(o)
+            table.append(tuple(tuple(x) for x in acc))
+        return tuple(table)
+
     @property
     def n_pairs(self) -> int:
         return sum(len(e) for e in self.eligible)
