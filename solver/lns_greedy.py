@@ -7,9 +7,10 @@ value of a shift is what working it saves (an uncovered need, a request) or cost
 dynamic programming (:mod:`solver.lns_patterns`) with a price per worked minute, bisected
 until the total lands in the volunteer's bounds (or trimmed at run ends when it jumps
 over), then picks shifts day by day (best value that still lets the run finish under the
-caps and successions; both steps compiled, :mod:`solver.lns_patterns` and
-:mod:`solver.lns_pick`: Curtois & Qu Instance24's 150 rows in 3.6 s instead of 10.7 s). Weekends over the cap are kept off up front: the least valuable,
-or on a retry those that leave the most days workable (exact DP). Every row is checked by
+caps and successions). Both steps are compiled (:mod:`solver.lns_patterns`,
+:mod:`solver.lns_pick`): Curtois & Qu Instance24's 150 rows take 3.6 s instead of 10.7 s.
+Weekends over the cap are kept off up front: the least valuable, or on a retry those that
+leave the most days workable (exact DP). Every row is checked by
 :func:`solver.lns_rules.row_violations`; a volunteer whose tries all fail is left to the
 caller. :func:`improve_rows` then rebuilds rows one at a time while that saves cost.
 """
